@@ -1,0 +1,51 @@
+"""Device selection and numeric settings, applied once per job at its boundary."""
+
+import logging
+import os
+import socket
+
+import torch
+
+from initlab.errors import DeviceError
+
+logger = logging.getLogger(__name__)
+
+
+def select_device(requested: str, deterministic: bool = True) -> torch.device:
+    """Return the device for ``requested`` ("auto", "cpu" or "cuda") and apply the numeric settings.
+
+    "cuda" fails with DeviceError when CUDA is not visible, because a silent CPU
+    fallback on a cluster would take hours. "auto" falls back to the CPU and logs it.
+    float32 matrix products keep full precision (no TF32). With ``deterministic``,
+    PyTorch's deterministic algorithms are required, which on CUDA also needs
+    cuBLAS's fixed workspace (CUBLAS_WORKSPACE_CONFIG=:4096:8).
+    """
+    if requested == "cuda" and not torch.cuda.is_available():
+        detail = f"torch {torch.__version__}, CUDA build {torch.version.cuda}, CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', 'unset')}"
+        raise DeviceError("cuda_unavailable", host=socket.gethostname(), detail=detail)
+
+    if requested == "cpu" or not torch.cuda.is_available():
+        if requested == "auto":
+            logger.info("CUDA is not available; running on the CPU")
+        device = torch.device("cpu")
+    else:
+        device = torch.device("cuda")
+
+    torch.set_float32_matmul_precision("highest")
+    if deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True)
+    return device
+
+
+def describe_device(device: torch.device) -> str:
+    """Return a one-line description such as "cuda (NVIDIA H200)" or "cpu (2 threads)"."""
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return f"cpu ({torch.get_num_threads()} threads)"
+
+
+def synchronise(device: torch.device) -> None:
+    """Wait for queued work on ``device`` so that a timer reads the real elapsed time."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
