@@ -15,11 +15,15 @@ def select_device(requested: str, deterministic: bool = True) -> torch.device:
     """Return the device for ``requested`` ("auto", "cpu" or "cuda") and apply the numeric settings.
 
     "cuda" fails with DeviceError when CUDA is not visible, because a silent CPU
-    fallback on a cluster would take hours. "auto" falls back to the CPU and logs it.
+    fallback on a cluster would take hours. "auto" falls back to the CPU and logs
+    it, except inside a SLURM job that was given a GPU (SLURM_JOB_ID and
+    CUDA_VISIBLE_DEVICES set), where it fails like "cuda".
     float32 matrix products keep full precision (no TF32). With ``deterministic``,
     PyTorch's deterministic algorithms are required, which on CUDA also needs
     cuBLAS's fixed workspace (CUBLAS_WORKSPACE_CONFIG=:4096:8).
     """
+    if requested == "auto" and gpu_allocated_by_slurm() and not torch.cuda.is_available():
+        requested = "cuda"
     if requested == "cuda" and not torch.cuda.is_available():
         detail = f"torch {torch.__version__}, CUDA build {torch.version.cuda}, CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', 'unset')}"
         raise DeviceError("cuda_unavailable", host=socket.gethostname(), detail=detail)
@@ -36,6 +40,13 @@ def select_device(requested: str, deterministic: bool = True) -> torch.device:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.use_deterministic_algorithms(True)
     return device
+
+
+def gpu_allocated_by_slurm() -> bool:
+    """Return whether this process runs in a SLURM job that was given a GPU."""
+    job = os.environ.get("SLURM_JOB_ID") or os.environ.get("SLURM_JOBID")
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
+    return bool(job) and visible not in ("", "-1", "NoDevFiles")
 
 
 def describe_device(device: torch.device) -> str:

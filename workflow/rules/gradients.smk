@@ -15,7 +15,7 @@ rule measure_gradients:
         "benchmarks/measure_gradients/{dataset}/{activation}/{initialisation}/seed{seed}/{phase}.tsv"
     conda:
         "../envs/initlab.yaml"
-    threads: workflow.cores
+    threads: 4
     resources:
         gpu=1,
         mem_mb=4096,

@@ -42,7 +42,7 @@ rule train:
         "benchmarks/train/{dataset}/{activation}/{initialisation}/seed{seed}.tsv"
     conda:
         "../envs/initlab.yaml"
-    threads: workflow.cores
+    threads: 4
     resources:
         gpu=1,
         mem_mb=4096,
