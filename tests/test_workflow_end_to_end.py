@@ -93,5 +93,5 @@ def test_reports_answer_the_seven_questions(study):
         html = (results / f"report.{language}.html").read_text(encoding="utf-8")
         assert "cifar" in html.lower()
         for number in range(1, 8):
-            assert f'id="question-{number}"' in html, (language, number)
+            assert f'id="q{number}"' in html, (language, number)
     assert "report.en.html" in run.stderr

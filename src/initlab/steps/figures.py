@@ -17,7 +17,11 @@ def plot_histogram(statistics_path: str, activation: str, initialisation: str, p
     for language, path in outputs.items():
         translations = load_translations(translations_dir, language)
         text = translations["figures"]
-        title = f"{label_of(translations, 'activations', activation)}, {label_of(translations, 'schemes', initialisation)}: {text[phase]}"
+        title = text["cell_phase_title"].format(
+            activation=label_of(translations, "activations", activation),
+            initialisation=label_of(translations, "schemes", initialisation),
+            phase=text[phase],
+        )
         plotting.plot_lab_histogram(statistics, title, text, language, path)
 
 
@@ -28,7 +32,7 @@ def plot_shared_axes(statistics_paths: list[str], initialisations: list[str], ac
         translations = load_translations(translations_dir, language)
         text = translations["figures"]
         titles = {name: label_of(translations, "schemes", name) for name in initialisations}
-        suptitle = f"{label_of(translations, 'activations', activation)}: {text[phase]}"
+        suptitle = text["activation_phase_title"].format(activation=label_of(translations, "activations", activation), phase=text[phase])
         plotting.plot_shared_axes(statistics, titles, suptitle, text, language, path)
 
 
