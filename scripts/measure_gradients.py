@@ -14,6 +14,6 @@ run_job(
     batch_size=snakemake.params.batch_size,
     device=snakemake.params.device,
     deterministic=snakemake.params.deterministic,
-    threads=snakemake.threads,
+    cpu_threads=snakemake.params.cpu_threads,
     output=snakemake.output.gradients,
 )

@@ -13,7 +13,7 @@ run_job(
     device=snakemake.params.device,
     deterministic=snakemake.params.deterministic,
     seed=int(snakemake.wildcards.seed),
-    threads=snakemake.threads,
+    cpu_threads=snakemake.params.cpu_threads,
     trained_checkpoint=snakemake.output.checkpoint,
     history_path=snakemake.output.history,
     test_path=snakemake.output.test,

@@ -4,13 +4,12 @@ import re
 
 import pytest
 
-from workflow_runner import run_snakemake, write_config
+from workflow_runner import run_workflow_command
 
 
 def planned_jobs(workdir, overrides) -> dict[str, int]:
     """Return {rule: job count} from a dry run with ``overrides`` applied to the default config."""
-    write_config(workdir, {"dataset": "digits", **overrides})
-    result = run_snakemake(workdir, "--dry-run")
+    result = run_workflow_command(workdir, {"dataset": "digits", **overrides}, options=["--dry-run"])
     table = result.stdout.split("Job stats:")[1].split("Reasons:")[0]
     return {match[1]: int(match[2]) for match in re.finditer(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)}
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cifar_files import write_cifar10_copy
-from workflow_runner import run_snakemake, write_config
+from workflow_runner import run_workflow_command
 
 ACTIVATIONS = ["tanh", "relu"]
 INITIALISATIONS = ["standard", "xavier_uniform", "kaiming_uniform"]
@@ -20,11 +20,8 @@ def study(tmp_path_factory):
     """Run the default grid for one epoch on 200 training and 40 test images; return the results folder."""
     workdir = tmp_path_factory.mktemp("study")
     write_cifar10_copy(workdir / "course-data", images_per_batch=40, test_images=40, seed=1)
-    write_config(
-        workdir,
-        {"dataset": "cifar10", "data_dir": "course-data", "verify_checksums": False, "training": {"epochs": 1}},
-    )
-    run = run_snakemake(workdir)
+    config = {"dataset": "cifar10", "data_dir": "course-data", "verify_checksums": False, "training": {"epochs": 1}}
+    run = run_workflow_command(workdir, config, cores=2)
     return workdir, run
 
 

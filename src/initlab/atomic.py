@@ -2,32 +2,41 @@
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 
+def _flush_to_disk(path: Path) -> None:
+    """Ask the kernel to write the file or folder at ``path`` to disk (fsync), so a rename survives a power loss."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path`` and rename it to ``path`` on success.
+    """Yield a temporary path beside ``path`` for the body to write, and rename it to ``path`` on success.
 
-    The temporary name is unique to this process, so parallel jobs never share it.
-    If the body raises, or the process dies, only the temporary file can remain,
-    and its name (``.<name>.tmp-XXXX``) does not match any rule's output.
+    The temporary name (``.<name>.tmp-<pid>-<random><suffix>``) is unique to this
+    process and call, so parallel jobs never share it, and it matches no rule's
+    output. If the body raises, the temporary file is removed; if the process is
+    killed, only that file can remain. The body creates the file itself, so it gets
+    the usual permissions of the user's umask (tempfile.mkstemp would make it
+    owner-only). The data and the rename are flushed to disk before returning.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.tmp-", suffix=target.suffix, dir=target.parent
-    )
-    os.close(descriptor)
-    temporary_path = Path(temporary)
+    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}{target.suffix}")
     try:
-        yield temporary_path
-        os.replace(temporary_path, target)
+        yield temporary
+        _flush_to_disk(temporary)
+        os.replace(temporary, target)
+        _flush_to_disk(target.parent)
     finally:
-        if temporary_path.exists():
-            temporary_path.unlink()
+        temporary.unlink(missing_ok=True)
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:

@@ -2,6 +2,9 @@
 
 import copy
 import dataclasses
+import difflib
+import json
+import math
 import re
 from pathlib import Path
 
@@ -79,33 +82,46 @@ def _accepts_string(schema: dict, text: str) -> bool:
 
 
 def coerce_command_line_scalars(value, schema: dict):
-    """Return ``value`` with strings converted to the number, boolean or null that the schema expects there.
+    """Return ``value`` with its strings read as YAML scalars wherever the schema expects a non-string.
 
     Snakemake parses ``--config key=value`` with YAML's BaseLoader (Snakemake 9.x,
-    ``snakemake.cli.parse_config``) whenever the value is not a bare number, so
+    ``snakemake.cli.parse_config``) whenever the value is not a bare number. So
     ``training='{epochs: 1}'`` gives the string "1" and ``verify_checksums=false``
-    the string "false". A string is parsed with ``yaml.safe_load`` only where the
-    schema does not accept it as a string and the parsed scalar has an accepted
-    type, so any other invalid value still reaches validation unchanged.
+    the string "false", where config.yaml itself gives 1 and False. A string is read
+    with ``yaml.safe_load`` unless the schema accepts it as a string and the
+    parsed scalar is not of an accepted type, so ``data_dir=null`` becomes None
+    but ``download_dir=2024`` stays a folder name. Values that remain invalid
+    reach validation as the user typed them (1.5, not "1.5").
     """
     if isinstance(value, dict):
         branch = next((branch for branch in _alternatives(schema) if "properties" in branch), {})
         properties = branch.get("properties", {})
-        return {key: coerce_command_line_scalars(item, properties[key]) if key in properties else item for key, item in value.items()}
+        return {key: coerce_command_line_scalars(item, properties.get(key, {})) for key, item in value.items()}
     if isinstance(value, list):
         branch = next((branch for branch in _alternatives(schema) if "items" in branch), {})
         return [coerce_command_line_scalars(item, branch.get("items", {})) for item in value]
-    if not isinstance(value, str) or _accepts_string(schema, value):
+    if not isinstance(value, str):
         return value
 
+    accepted = {name for branch in _alternatives(schema) for name in _types_of(branch)}
     try:
         parsed = yaml.safe_load(value)
     except yaml.YAMLError:
         return value
-    accepted = {name for branch in _alternatives(schema) for name in _types_of(branch)}
-    if any(_SCALAR_TYPES[name](parsed) for name in accepted if name in _SCALAR_TYPES):
-        return parsed
-    return value
+    if isinstance(parsed, str) and "number" in accepted:
+        # PyYAML (YAML 1.1) reads 1e-2 as a string because its float pattern requires a dot.
+        try:
+            parsed = float(value)
+        except ValueError:
+            return value
+        if not math.isfinite(parsed):
+            return value
+    if not isinstance(parsed, (int, float, bool, type(None))):
+        return value
+    parsed_is_accepted = any(_SCALAR_TYPES[name](parsed) for name in accepted if name in _SCALAR_TYPES)
+    if _accepts_string(schema, value) and not parsed_is_accepted:
+        return value
+    return parsed
 
 
 def _key_of(path) -> str:
@@ -116,19 +132,61 @@ def _key_of(path) -> str:
     return key or "(top level)"
 
 
-def _describe_error(error, language: str) -> str:
-    """Return one localized line naming the key, the value and the accepted values."""
-    if error.validator == "oneOf" and error.context:
-        same_type = [sub for sub in error.context if sub.validator != "type"]
-        if same_type:
-            return _describe_error(min(same_type, key=lambda sub: len(sub.path)), language)
+def _accepted_item_values(schema: dict) -> list[str]:
+    """Return the enum values that the items of the array ``schema`` may take, through oneOf and anyOf."""
+    items = schema.get("items", {})
+    return [str(value) for branch in _alternatives(items) for value in branch.get("enum", [])]
 
-    key = _key_of(error.absolute_path)
-    value = error.instance
+
+def _branch_error(error):
+    """Return the error of the oneOf/anyOf branch whose type matches the value, or None when no branch does.
+
+    A branch that rejects the value's type is not what the user meant, so its
+    other errors (an enum of strings checked against an object) are dropped.
+    """
+    branches: dict[int, list] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    matching = [subs for subs in branches.values() if not any(sub.validator == "type" and len(sub.relative_schema_path) == 2 for sub in subs)]
+    if not matching:
+        return None
+    return max(matching[0], key=lambda sub: len(sub.path))
+
+
+def _describe_type(expected, language: str) -> str:
+    """Return the localized name of the JSON type ``expected`` (or of each type of a list, joined by "or")."""
+    names = [expected] if isinstance(expected, str) else list(expected)
+    return render_message("config_type_or", language).join(render_message(f"config_type_{name}", language) for name in names)
+
+
+def _show_value(value) -> str:
+    """Return ``value`` as it would be written in YAML flow style (JSON), e.g. "swish", false, ["tanh"]."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _describe_error(error, language: str) -> str:
+    """Return localized lines, one per invalid value, naming the key, the value and the accepted values."""
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        branch_error = _branch_error(error)
+        if branch_error is not None:
+            return _describe_error(branch_error, language)
+        types = [name for branch in error.validator_value for name in _types_of(branch)]
+        accepted = [str(value) for branch in error.validator_value for value in branch.get("enum", [])]
+        problem = render_message("config_problem_type", language, expected=_describe_type(types, language))
+        if accepted:
+            problem += " " + render_message("config_problem_enum", language, accepted=", ".join(accepted))
+        return render_message("config_invalid", language, key=_key_of(error.absolute_path), value=_show_value(error.instance), problem=problem)
+
+    if error.validator == "additionalProperties":
+        return "\n".join(_describe_unknown_keys(error, language))
+
     if error.validator == "enum":
         problem = render_message("config_problem_enum", language, accepted=", ".join(map(str, error.validator_value)))
     elif error.validator == "type":
-        problem = render_message("config_problem_type", language, expected=error.validator_value)
+        problem = render_message("config_problem_type", language, expected=_describe_type(error.validator_value, language))
     elif error.validator == "minimum":
         problem = render_message("config_problem_minimum", language, limit=error.validator_value)
     elif error.validator == "exclusiveMinimum":
@@ -137,19 +195,32 @@ def _describe_error(error, language: str) -> str:
         problem = render_message("config_problem_maximum", language, limit=error.validator_value)
     elif error.validator == "minItems":
         problem = render_message("config_problem_min_items", language, limit=error.validator_value)
+        accepted = _accepted_item_values(error.schema)
+        if accepted:
+            problem += " " + render_message("config_problem_enum", language, accepted=", ".join(accepted))
     elif error.validator == "uniqueItems":
         problem = render_message("config_problem_unique", language)
-    elif error.validator == "additionalProperties":
-        known = sorted(error.schema.get("properties", {}))
-        unknown = sorted(set(error.instance) - set(known))
-        key = ".".join(filter(None, [_key_of(error.absolute_path) if error.absolute_path else "", unknown[0]]))
-        value = error.instance[unknown[0]]
-        problem = render_message("config_problem_unknown_key", language, accepted=", ".join(known))
     elif error.validator == "required":
-        problem = render_message("config_problem_required", language, missing=", ".join(error.validator_value))
+        missing = [name for name in error.validator_value if name not in error.instance]
+        problem = render_message("config_problem_required", language, missing=", ".join(missing))
     else:
         problem = render_message("config_problem_other", language, detail=error.message)
-    return render_message("config_invalid", language, key=key, value=repr(value), problem=problem)
+    return render_message("config_invalid", language, key=_key_of(error.absolute_path), value=_show_value(error.instance), problem=problem)
+
+
+def _describe_unknown_keys(error, language: str) -> list[str]:
+    """Return one line per unknown key of an additionalProperties error, with the accepted keys and the closest one."""
+    known = sorted(error.schema.get("properties", {}))
+    parent = _key_of(error.absolute_path) if error.absolute_path else ""
+    lines = []
+    for unknown in sorted(set(error.instance) - set(known)):
+        problem = render_message("config_problem_unknown_key", language, accepted=", ".join(known))
+        close = difflib.get_close_matches(unknown, known, n=1)
+        if close:
+            problem += " " + render_message("config_problem_did_you_mean", language, key=close[0])
+        key = f"{parent}.{unknown}" if parent else unknown
+        lines.append(render_message("config_invalid", language, key=key, value=_show_value(error.instance[unknown]), problem=problem))
+    return lines
 
 
 def validate_config(config: dict, schema: dict) -> dict:

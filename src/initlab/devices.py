@@ -42,6 +42,17 @@ def select_device(requested: str, deterministic: bool = True) -> torch.device:
     return device
 
 
+def set_cpu_threads(requested: int | None) -> int:
+    """Set PyTorch's intra-op threads to ``requested``, or to the CPUs this process may use; return the count.
+
+    The count comes from the config, never from Snakemake's --cores, so the same
+    config gives the same numbers whatever --cores is.
+    """
+    threads = requested or len(os.sched_getaffinity(0))
+    torch.set_num_threads(threads)
+    return threads
+
+
 def gpu_allocated_by_slurm() -> bool:
     """Return whether this process runs in a SLURM job that was given a GPU."""
     job = os.environ.get("SLURM_JOB_ID") or os.environ.get("SLURM_JOBID")

@@ -96,13 +96,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "cifar10_bad_format": {
         "en": (
-            "CIFAR-10 file {file} has {detail}; expected a dict with 'data' (N x 3072 uint8 values) and 'labels' "
-            "(N integers from 0 to 9). Replace it with the file from the official archive."
+            "CIFAR-10 file {file} has an invalid layout ({detail}); expected a dict with 'data' (N x 3072 uint8 values) "
+            "and 'labels' (N integers from 0 to 9). Replace it with the file from the official archive."
         ),
         "fr": (
-            "Le fichier CIFAR-10 {file} contient {detail}; on attend un dictionnaire avec « data » (N x 3072 "
-            "valeurs uint8) et « labels » (N entiers de 0 à 9). Remplacez-le par le fichier de l'archive officielle."
+            "Le fichier CIFAR-10 {file} a une structure invalide ({detail}); on attend un dictionnaire avec « data » "
+            "(N x 3072 valeurs uint8) et « labels » (N entiers de 0 à 9). Remplacez-le par le fichier de l'archive officielle."
         ),
+    },
+    "cifar10_bad_meta": {
+        "en": "CIFAR-10 file {file} does not list the ten class names under 'label_names'. Replace it with the file from the official archive.",
+        "fr": "Le fichier CIFAR-10 {file} ne donne pas les dix noms de classes sous « label_names ». Remplacez-le par le fichier de l'archive officielle.",
     },
     "download_folder_not_writable": {
         "en": "Cannot write the CIFAR-10 download into {folder} ({error}). Set download_dir to a writable folder, or set data_dir to an existing copy.",
@@ -147,7 +151,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "config_problem_type": {
         "en": "Expected {expected}.",
-        "fr": "Type attendu : {expected}.",
+        "fr": "Valeur attendue : {expected}.",
     },
     "config_problem_minimum": {
         "en": "The smallest accepted value is {limit}.",
@@ -161,6 +165,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The largest accepted value is {limit}.",
         "fr": "La plus grande valeur acceptée est {limit}.",
     },
+    "config_type_integer": {"en": "an integer", "fr": "un nombre entier"},
+    "config_type_number": {"en": "a number", "fr": "un nombre"},
+    "config_type_boolean": {"en": "true or false", "fr": "true ou false"},
+    "config_type_string": {"en": "a string", "fr": "une chaîne de caractères"},
+    "config_type_array": {"en": "a list such as [a, b]", "fr": "une liste comme [a, b]"},
+    "config_type_object": {"en": "a mapping such as {{key: value}}", "fr": "un dictionnaire comme {{clé: valeur}}"},
+    "config_type_null": {"en": "null", "fr": "null"},
+    "config_type_or": {"en": " or ", "fr": " ou "},
     "config_problem_min_items": {
         "en": "The list needs at least {limit} entry.",
         "fr": "La liste doit contenir au moins {limit} élément.",
@@ -172,6 +184,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "config_problem_unknown_key": {
         "en": "This key is unknown (misspelt?). Accepted keys here: {accepted}.",
         "fr": "Cette clé est inconnue (faute de frappe?). Clés acceptées ici : {accepted}.",
+    },
+    "config_problem_did_you_mean": {
+        "en": "Did you mean {key}?",
+        "fr": "Vouliez-vous écrire {key}?",
     },
     "config_problem_required": {
         "en": "The key {missing} is required here.",

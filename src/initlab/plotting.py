@@ -119,7 +119,7 @@ def plot_training_curves(history: list[dict], title: str, note: str | None, text
 def plot_spread(series: dict[str, dict[str, dict]], titles: dict[str, str], title: str, text: dict, language: str, path: str) -> None:
     """Draw each layer's gradient standard deviation, one colour per initialisation, before (solid) and after (dashed).
 
-    ``series[name][phase]`` holds ``mean`` and ``sd`` lists over layers; a band
+    ``series[name][phase]`` contains ``mean`` and ``sd`` lists over layers; a band
     shows mean ± sd when several seeds give one.
     """
     figure, axes = plt.subplots(figsize=(6.4, 4.2))

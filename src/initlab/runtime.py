@@ -1,4 +1,4 @@
-"""What every workflow script shares: its log file, user-facing errors, and progress lines."""
+"""Job runtime shared by every workflow script: its log file, user-facing errors, and progress lines."""
 
 import logging
 import sys

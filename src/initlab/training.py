@@ -2,9 +2,9 @@
 
 Poutyne's optimizer string 'sgd' builds ``torch.optim.SGD`` with lr=0.01 and no
 momentum (poutyne/framework/optimizers.py, Poutyne 1.19). Its epoch ``loss`` and
-``acc`` are the means of the per-batch values weighted by batch size, measured on
-each batch before its step; ``val_loss`` and ``val_acc`` are computed at the
-epoch's end. Accuracy is in percent.
+``acc`` are the means of the per-batch values weighted by batch size. Each batch's
+values are measured before its optimizer step. ``val_loss`` and ``val_acc`` are
+computed at the epoch's end. Accuracy is in percent.
 """
 
 import copy
@@ -32,7 +32,7 @@ DIVERGENCE_CHECK_INTERVAL = 50
 class TrainingResult:
     """Per-epoch history and, when the loss became NaN or infinite, where that happened.
 
-    On divergence the network holds the weights from the end of the last finished
+    On divergence the network has the weights from the end of the last finished
     epoch (the initial weights if it diverged in the first epoch).
     """
 

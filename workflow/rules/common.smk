@@ -225,15 +225,19 @@ onstart:
 
 
 onsuccess:
-    reports = ", ".join(
-        str(Path(path).resolve())
-        for path in final_targets()
-        if path.endswith(".html")
-    )
-    print(
-        f"initlab: {render_message('run_finished', LANGUAGE, reports=reports)}",
-        file=sys.stderr,
-    )
+    reports = [
+        Path(path).resolve() for path in final_targets() if path.endswith(".html")
+    ]
+    if all(report.exists() for report in reports):
+        print(
+            f"initlab: {render_message(DATASET.reason, LANGUAGE, **DATASET.reason_params)}",
+            file=sys.stderr,
+        )
+        listing = ", ".join(map(str, reports))
+        print(
+            f"initlab: {render_message('run_finished', LANGUAGE, reports=listing)}",
+            file=sys.stderr,
+        )
 
 
 onerror:

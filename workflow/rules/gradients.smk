@@ -24,6 +24,7 @@ rule measure_gradients:
         batch_size=config["gradients"]["batch_size"],
         device=config["device"],
         deterministic=config["deterministic"],
+        cpu_threads=config["cpu_threads"],
         language=LANGUAGE,
     message:
         message(

@@ -51,6 +51,7 @@ rule train:
         training=config["training"],
         device=config["device"],
         deterministic=config["deterministic"],
+        cpu_threads=config["cpu_threads"],
         language=LANGUAGE,
     message:
         message(

@@ -1,4 +1,4 @@
-"""Which dataset a run uses, and why: decided once, when the workflow is parsed."""
+"""Dataset choice of a run and its reason, decided once when the workflow is parsed."""
 
 import dataclasses
 from pathlib import Path
@@ -11,8 +11,8 @@ from initlab.errors import DataError
 class DatasetChoice:
     """The dataset a run uses, where its files come from, and the reason as a message key.
 
-    ``source`` is the folder that holds ``cifar-10-batches-py`` (CIFAR-10 only);
-    ``download`` says whether the workflow must fetch it first. ``reason`` is a
+    ``source`` is the folder that contains ``cifar-10-batches-py`` (CIFAR-10 only);
+    ``download`` is whether the workflow must fetch it first. ``reason`` is a
     key of ``initlab.messages`` and ``reason_params`` fill it.
     """
 
@@ -21,11 +21,6 @@ class DatasetChoice:
     reason_params: dict
     source: Path | None = None
     download: bool = False
-
-    @property
-    def is_fallback(self) -> bool:
-        """Whether the run fell back from CIFAR-10 to the digits."""
-        return self.reason == "dataset_fallback_digits"
 
 
 def resolve_dataset(

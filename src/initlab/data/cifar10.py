@@ -9,6 +9,7 @@ because the workflow imports this module every time it is parsed.
 import hashlib
 import pickle
 import socket
+import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -30,6 +31,7 @@ OFFICIAL_FILES: list[tuple[str, str]] = [
     ("batches.meta", "5ff9c542aee3614f3951f8cda6e48888"),
 ]
 FILE_NAMES = [name for name, _ in OFFICIAL_FILES]
+META_FILE = "batches.meta"
 # Images are stored channel-first (channels, height, width), the layout of ToTensor,
 # so that flattening gives the lab's input order.
 IMAGE_SHAPE = (3, 32, 32)
@@ -37,7 +39,7 @@ PIXELS_PER_IMAGE = 3 * 32 * 32
 
 
 def has_copy(root: Path) -> bool:
-    """Return whether ``root`` holds a ``cifar-10-batches-py`` folder with at least one CIFAR-10 file."""
+    """Return whether ``root`` contains a ``cifar-10-batches-py`` folder with at least one CIFAR-10 file."""
     folder = Path(root) / FOLDER
     return folder.is_dir() and any((folder / name).exists() for name in FILE_NAMES)
 
@@ -46,7 +48,7 @@ def server_reachable(timeout_seconds: float = 3.0) -> bool:
     """Return whether a TCP connection to the download server opens within ``timeout_seconds``.
 
     NOTE: the timeout bounds the connection only; a resolver that hangs can delay
-    the answer past it.
+    the result past it.
     """
     address = urlparse(URL)
     try:
@@ -63,6 +65,9 @@ def download(root: Path) -> None:
     root = Path(root)
     try:
         root.mkdir(parents=True, exist_ok=True)
+        # mkdir succeeds on an existing read-only folder, so try a real write before downloading.
+        with tempfile.TemporaryFile(dir=root):
+            pass
     except OSError as error:
         raise DataError("download_folder_not_writable", folder=root, error=error) from error
     try:
@@ -109,37 +114,58 @@ def verify_checksums(root: Path) -> dict[str, str]:
     return found_checksums
 
 
+def _unpickle(path: Path):
+    """Unpickle a CIFAR-10 file as torchvision does; raise DataError naming the file when that fails.
+
+    A truncated or corrupt pickle can raise almost any exception type (EOFError,
+    UnpicklingError, UnicodeDecodeError, KeyError, MemoryError, ...), so every
+    Exception is turned into the same "unreadable" error.
+    NOTE: unpickling runs code named in the file; read only copies from a source you trust.
+    """
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle, encoding="latin1")
+    except OSError as error:
+        raise DataError("cifar10_file_unreadable", file=path, error=error) from error
+    except Exception as error:  # noqa: BLE001 - see the docstring
+        raise DataError("cifar10_unreadable", file=path, error=f"{type(error).__name__}: {error}") from error
+
+
+def check_meta_format(path: Path) -> None:
+    """Unpickle batches.meta and check that it lists the ten class names under ``label_names``."""
+    entry = _unpickle(path)
+    names = entry.get("label_names") if isinstance(entry, dict) else None
+    if not isinstance(names, list) or len(names) != 10:
+        raise DataError("cifar10_bad_meta", file=path)
+
+
 def check_batch_format(path: Path) -> int:
     """Unpickle one data batch, check its layout, and return its number of images.
 
     The layout is CIFAR-10's: a dict with ``data`` (N x 3072 uint8, channel-major)
     and ``labels`` (N integers in 0..9).
     """
-    try:
-        with open(path, "rb") as handle:
-            entry = pickle.load(handle, encoding="latin1")
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError) as error:
-        raise DataError("cifar10_unreadable", file=path, error=f"{type(error).__name__}: {error}") from error
-
-    if not isinstance(entry, dict) or "data" not in entry or "labels" not in entry:
-        keys = sorted(entry) if isinstance(entry, dict) else type(entry).__name__
-        raise DataError("cifar10_bad_format", file=path, detail=f"keys {keys}")
+    entry = _unpickle(path)
+    if not isinstance(entry, dict):
+        raise DataError("cifar10_bad_format", file=path, detail=f"type {type(entry).__name__}")
+    if "data" not in entry or "labels" not in entry:
+        raise DataError("cifar10_bad_format", file=path, detail=f"keys {sorted(map(str, entry))}")
 
     data = np.asarray(entry["data"])
     labels = np.asarray(entry["labels"])
     if data.ndim != 2 or data.shape[1] != PIXELS_PER_IMAGE or data.dtype != np.uint8:
-        raise DataError("cifar10_bad_format", file=path, detail=f"a data array of shape {data.shape} and type {data.dtype}")
-    if labels.shape != (data.shape[0],):
-        raise DataError("cifar10_bad_format", file=path, detail=f"{labels.size} labels for {data.shape[0]} images")
+        raise DataError("cifar10_bad_format", file=path, detail=f"data: shape {data.shape}, dtype {data.dtype}")
+    if labels.shape != (data.shape[0],) or (labels.size and not np.issubdtype(labels.dtype, np.integer)):
+        raise DataError("cifar10_bad_format", file=path, detail=f"labels: shape {labels.shape}, dtype {labels.dtype}; data: {data.shape[0]} images")
     if labels.size and (labels.min() < 0 or labels.max() > 9):
-        raise DataError("cifar10_bad_format", file=path, detail=f"labels between {labels.min()} and {labels.max()}")
+        raise DataError("cifar10_bad_format", file=path, detail=f"labels: {labels.min()} to {labels.max()}")
     return int(data.shape[0])
 
 
 def read_arrays(root: Path, verified: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Read (images, labels, test_images, test_labels) with torchvision; images are uint8 (N, 3, 32, 32).
 
-    ``verified`` tells whether :func:`verify_checksums` passed, in which case
+    ``verified`` is whether :func:`verify_checksums` passed, in which case
     torchvision's own checked reader is used.
     """
     from torchvision.datasets import CIFAR10
@@ -175,7 +201,8 @@ def load_copy(root: Path, verify: bool) -> tuple[tuple[np.ndarray, ...], dict]:
     check_files_present(root)
 
     checksums = verify_checksums(root) if verify else {name: md5_of(root / FOLDER / name) for name in FILE_NAMES}
-    batch_sizes = {name: check_batch_format(root / FOLDER / name) for name in FILE_NAMES if name != "batches.meta"}
+    batch_sizes = {name: check_batch_format(root / FOLDER / name) for name in FILE_NAMES if name != META_FILE}
+    check_meta_format(root / FOLDER / META_FILE)
     arrays = read_arrays(root, verified=verify)
 
     official = all(checksums[name] == md5 for name, md5 in OFFICIAL_FILES)

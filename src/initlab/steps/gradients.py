@@ -7,7 +7,7 @@ import torch
 from initlab.atomic import atomic_path
 from initlab.checkpoints import load_checkpoint
 from initlab.data.prepared import load_prepared
-from initlab.devices import describe_device, select_device
+from initlab.devices import describe_device, select_device, set_cpu_threads
 from initlab.gradients import measure_bias_gradients
 from initlab.seeding import make_cpu_permutation
 
@@ -25,11 +25,11 @@ def measure_gradients(
     batch_size: int,
     device: str,
     deterministic: bool,
-    threads: int,
+    cpu_threads: int | None,
     output: str,
 ) -> None:
     """Measure the bias gradients of the checkpoint over the lab's training split and save them as .npz."""
-    torch.set_num_threads(threads)
+    set_cpu_threads(cpu_threads)
     target = select_device(device, deterministic)
     dataset = load_prepared(images_path)
     network, description = load_checkpoint(checkpoint_path, target)

@@ -9,7 +9,7 @@ import torch
 from initlab.atomic import atomic_path
 from initlab.checkpoints import load_checkpoint, save_checkpoint
 from initlab.data.prepared import load_prepared
-from initlab.devices import describe_device, select_device
+from initlab.devices import describe_device, select_device, set_cpu_threads
 from initlab.initialisation import initialise_network, resolve_gain
 from initlab.jsonio import write_json
 from initlab.model import build_network
@@ -62,7 +62,7 @@ def train_network(
     device: str,
     deterministic: bool,
     seed: int,
-    threads: int,
+    cpu_threads: int | None,
     trained_checkpoint: str,
     history_path: str,
     test_path: str,
@@ -72,7 +72,7 @@ def train_network(
     A training whose loss becomes NaN or infinite is stopped and recorded as
     diverged; its test results are null so that no ranking treats them as real.
     """
-    torch.set_num_threads(threads)
+    set_cpu_threads(cpu_threads)
     target = select_device(device, deterministic)
     dataset = load_prepared(images_path)
     network, description = load_checkpoint(checkpoint_path, target)
