@@ -12,7 +12,8 @@ class GradientMeasurement:
     ``bias_gradients`` has shape (layers, batches, width); exact zeros are kept.
     ``weight_gradient_sum`` and ``weight_gradient_sum_squares`` have shape
     (layers, batches); ``weight_counts`` gives each layer's number of weights.
-    Activation sums run over every sample and unit of the pass, in float64.
+    Activation sums run over every sample and unit of the pass, accumulated in float64
+    from per-sample sums in the measurement's dtype.
     """
 
     bias_gradients: np.ndarray

@@ -1,0 +1,77 @@
+"""The machine under the benchmark: its float32 matrix-product speed, its description, and how busy other processes keep it."""
+
+import logging
+import os
+import platform
+import resource
+import time
+
+import torch
+
+from initlab.devices import describe_device, synchronise
+
+logger = logging.getLogger("bench.machine")
+
+CLOCK_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def describe_machine(device: torch.device) -> str:
+    """Return the CPU model and count, the device and the torch version on one line."""
+    model = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            model = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{model}, {os.cpu_count()} CPUs; device {describe_device(device)}; torch {torch.__version__}"
+
+
+def measure_matmul(device: torch.device, shape: tuple[int, int, int], repeats: int = 10) -> float:
+    """Return the float32 GFLOP/s of ``repeats`` products of (m x k) by (k x n) on ``device``, after one warm-up product."""
+    m, k, n = shape
+    left = torch.randn(m, k, device=device)
+    right = torch.randn(k, n, device=device)
+    torch.matmul(left, right)
+    synchronise(device)
+    started = time.perf_counter()
+    for _ in range(repeats):
+        torch.matmul(left, right)
+    synchronise(device)
+    return 2 * m * k * n * repeats / (time.perf_counter() - started) / 1e9
+
+
+def busy_cpu_seconds() -> float:
+    """Return the CPU seconds that all processes of the machine have used since boot, steal time included (from /proc/stat)."""
+    with open("/proc/stat", encoding="ascii") as handle:
+        fields = [int(value) for value in handle.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_SECOND
+
+
+def own_cpu_seconds() -> float:
+    """Return the CPU seconds that this process and its finished child processes have used."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def measure_with_other_load(function, *arguments):
+    """Return ``function(*arguments)`` and the share of the machine's CPUs that other processes used meanwhile."""
+    busy, own, started = busy_cpu_seconds(), own_cpu_seconds(), time.perf_counter()
+    value = function(*arguments)
+    elapsed = time.perf_counter() - started
+    others = (busy_cpu_seconds() - busy) - (own_cpu_seconds() - own)
+    return value, max(0.0, others) / (elapsed * os.cpu_count())
+
+
+def wait_for_idle(max_seconds: float, threshold: float = 0.15, window_seconds: float = 2.0) -> None:
+    """Wait until other processes use less than ``threshold`` of the CPUs over ``window_seconds``, for at most ``max_seconds``."""
+    deadline = time.monotonic() + max_seconds
+    while True:
+        _, load = measure_with_other_load(time.sleep, window_seconds)
+        if load < threshold:
+            return
+        if time.monotonic() >= deadline:
+            logger.warning("other processes still use %.0f %% of the CPUs after %.0f s of waiting; measuring anyway", 100 * load, max_seconds)
+            return
+        logger.info("other processes use %.0f %% of the CPUs; waiting for the machine to become idle", 100 * load)

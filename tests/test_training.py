@@ -1,0 +1,208 @@
+"""initlab.training.train against a plain loop that does what Poutyne's fit_generator does per batch."""
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.nn import functional
+
+from initlab import training
+from initlab.config import load_schema, validate_config
+from initlab.data.prepared import PreparedDataset, split_training_set
+from initlab.model import build_network, linear_layers
+from initlab.seeding import make_cpu_permutation
+from initlab.training import evaluate, train
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+IMAGE_SHAPE = (3, 4, 4)
+CPU = torch.device("cpu")
+# 80 training images in batches of 12: six full batches and one of 8.
+BATCH_SIZE = 12
+
+
+def make_dataset(samples: int = 100, seed: int = 0) -> PreparedDataset:
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, size=(samples, *IMAGE_SHAPE), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=samples)
+    return split_training_set("synthetic", images, labels, images[:10], labels[:10], 0.8, 42)
+
+
+def make_network(activation: str = "tanh", seed: int = 0) -> nn.Sequential:
+    torch.manual_seed(seed)
+    return build_network(int(np.prod(IMAGE_SHAPE)), activation, hidden_layers=3, width=16)
+
+
+def to_inputs(images: torch.Tensor) -> torch.Tensor:
+    return images.float().div(255.0).flatten(1)
+
+
+def run_poutyne_loop(network: nn.Module, dataset: PreparedDataset, epochs: int, learning_rate: float, seed: int) -> list[dict]:
+    """Train as Poutyne's Model(network, 'sgd', 'cross_entropy', batch_metrics=['accuracy']) does, on initlab's batch order.
+
+    Per batch: zero the gradients, forward, mean cross-entropy, backward, step, and
+    read the loss and accuracy (percent) as floats. The epoch's values are their
+    means weighted by batch size. Validation runs at each epoch's end.
+    """
+    optimizer = torch.optim.SGD(network.parameters(), lr=learning_rate)
+    train_images = torch.from_numpy(dataset.images[dataset.train_indices])
+    train_labels = torch.from_numpy(dataset.labels[dataset.train_indices])
+    validation_images = torch.from_numpy(dataset.images[dataset.validation_indices])
+    validation_labels = torch.from_numpy(dataset.labels[dataset.validation_indices])
+    history = []
+    for epoch in range(1, epochs + 1):
+        order = make_cpu_permutation(len(train_images), seed, "training_order", epoch)
+        network.train()
+        loss_sum, accuracy_sum, seen = 0.0, 0.0, 0
+        for start in range(0, len(order), BATCH_SIZE):
+            indices = order[start : start + BATCH_SIZE]
+            targets = train_labels[indices]
+            optimizer.zero_grad()
+            logits = network(to_inputs(train_images[indices]))
+            loss = functional.cross_entropy(logits, targets)
+            loss.backward()
+            optimizer.step()
+            loss_sum += float(loss.detach()) * len(indices)
+            accuracy_sum += float((logits.argmax(dim=1) == targets).float().mean()) * 100.0 * len(indices)
+            seen += len(indices)
+
+        network.eval()
+        with torch.no_grad():
+            logits = network(to_inputs(validation_images))
+            validation_loss = float(functional.cross_entropy(logits, validation_labels))
+            validation_accuracy = 100.0 * float((logits.argmax(dim=1) == validation_labels).float().mean())
+        history.append(
+            {"epoch": epoch, "loss": loss_sum / seen, "acc": accuracy_sum / seen, "val_loss": validation_loss, "val_acc": validation_accuracy, "lr": learning_rate}
+        )
+    return history
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_history_matches_poutyne_loop(activation):
+    dataset = make_dataset()
+    network = make_network(activation)
+    reference_network = copy.deepcopy(network)
+
+    result = train(network, dataset, CPU, epochs=3, batch_size=BATCH_SIZE, learning_rate=0.05, seed=7)
+    expected = run_poutyne_loop(reference_network, dataset, epochs=3, learning_rate=0.05, seed=7)
+
+    assert result.diverged_epoch is None
+    assert len(result.history) == 3
+    for found, reference in zip(result.history, expected):
+        assert found["epoch"] == reference["epoch"]
+        for key in ("loss", "acc", "val_loss", "val_acc", "lr"):
+            assert found[key] == pytest.approx(reference[key], rel=1e-6, abs=1e-9), f"epoch {reference['epoch']} {key}"
+        assert found["seconds"] > 0
+    for trained, reference_parameter in zip(network.parameters(), reference_network.parameters()):
+        torch.testing.assert_close(trained, reference_parameter)
+    assert result.samples_per_second > 0
+
+
+def test_default_learning_rate_is_poutyne_sgd():
+    config = validate_config({}, load_schema(REPOSITORY / "workflow/schemas/config.schema.yaml"))
+    assert config["training"]["learning_rate"] == 0.01
+    assert config["training"]["batch_size"] == 128
+
+
+def test_optimizer_is_plain_sgd(monkeypatch):
+    optimizers = []
+
+    class RecordingSGD(torch.optim.SGD):
+        def __init__(self, *arguments, **keywords):
+            super().__init__(*arguments, **keywords)
+            optimizers.append(self)
+
+    monkeypatch.setattr(training.torch.optim, "SGD", RecordingSGD)
+    result = train(make_network(), make_dataset(), CPU, epochs=1, batch_size=BATCH_SIZE, learning_rate=0.01, seed=0)
+
+    assert len(optimizers) == 1
+    group = optimizers[0].param_groups[0]
+    assert group["lr"] == 0.01
+    assert group["momentum"] == 0
+    assert group["dampening"] == 0
+    assert group["weight_decay"] == 0
+    assert group["nesterov"] is False
+    assert result.history[0]["lr"] == 0.01
+
+
+def test_accuracies_are_percent():
+    dataset = make_dataset()
+    result = train(make_network(), dataset, CPU, epochs=2, batch_size=BATCH_SIZE, learning_rate=0.01, seed=0)
+
+    train_count = len(dataset.train_indices)
+    validation_count = len(dataset.validation_indices)
+    for epoch in result.history:
+        assert 0.0 <= epoch["acc"] <= 100.0
+        assert 0.0 <= epoch["val_acc"] <= 100.0
+        # A percentage of whole samples: acc x count / 100 is an integer.
+        assert epoch["acc"] * train_count / 100.0 == pytest.approx(round(epoch["acc"] * train_count / 100.0), abs=1e-6)
+        assert epoch["val_acc"] * validation_count / 100.0 == pytest.approx(round(epoch["val_acc"] * validation_count / 100.0), abs=1e-6)
+
+
+def test_evaluate_reports_percent():
+    network = make_network()
+    classifier = linear_layers(network)[-1]
+    with torch.no_grad():
+        classifier.weight.zero_()
+        classifier.bias.zero_()
+        classifier.bias[3] = 1.0
+    images = torch.zeros((4, *IMAGE_SHAPE), dtype=torch.uint8)
+    labels = torch.tensor([3, 3, 3, 5])
+
+    loss, accuracy = evaluate(network, images, labels)
+
+    assert accuracy == 75.0
+    expected_loss = functional.cross_entropy(torch.tensor([[0.0, 0, 0, 1, 0, 0, 0, 0, 0, 0]] * 4), labels)
+    assert loss == pytest.approx(float(expected_loss), rel=1e-6)
+
+
+def plant_nan(network: nn.Sequential, after_training_batches: int):
+    """Make the classifier output NaN from training batch ``after_training_batches`` + 1 on; return the hook handle."""
+    calls = {"training": 0}
+
+    def hook(module, inputs, output):
+        if not module.training:
+            return None
+        calls["training"] += 1
+        return output * float("nan") if calls["training"] > after_training_batches else None
+
+    return linear_layers(network)[-1].register_forward_hook(hook)
+
+
+@pytest.mark.parametrize("check_interval", [2, training.DIVERGENCE_CHECK_INTERVAL])
+def test_planted_nan_restores_last_finished_epoch(monkeypatch, check_interval):
+    # check_interval 2 stops the epoch early; 50 exceeds the epoch's 7 batches, so the epoch's end detects it.
+    monkeypatch.setattr(training, "DIVERGENCE_CHECK_INTERVAL", check_interval)
+    dataset = make_dataset()
+    network = make_network("relu")
+    after_one_epoch = copy.deepcopy(network)
+    train(after_one_epoch, dataset, CPU, epochs=1, batch_size=BATCH_SIZE, learning_rate=0.01, seed=3)
+
+    # Epoch 1 has 7 batches; the NaN appears in the third batch of epoch 2.
+    handle = plant_nan(network, after_training_batches=9)
+    result = train(network, dataset, CPU, epochs=4, batch_size=BATCH_SIZE, learning_rate=0.01, seed=3)
+    handle.remove()
+
+    assert result.diverged_epoch == 2
+    assert [epoch["epoch"] for epoch in result.history] == [1]
+    for parameter in network.parameters():
+        assert torch.isfinite(parameter).all()
+    for restored, reference in zip(network.parameters(), after_one_epoch.parameters()):
+        torch.testing.assert_close(restored, reference, rtol=0, atol=0)
+
+
+def test_planted_nan_in_first_epoch_keeps_initial_weights():
+    dataset = make_dataset()
+    network = make_network("tanh")
+    initial = copy.deepcopy(network.state_dict())
+
+    handle = plant_nan(network, after_training_batches=0)
+    result = train(network, dataset, CPU, epochs=2, batch_size=BATCH_SIZE, learning_rate=0.01, seed=0)
+    handle.remove()
+
+    assert result.diverged_epoch == 1
+    assert result.history == []
+    for name, tensor in network.state_dict().items():
+        torch.testing.assert_close(tensor, initial[name], rtol=0, atol=0)
