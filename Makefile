@@ -3,6 +3,8 @@
 VENV ?= .venv
 PYTHON ?= python3
 CORES ?= 1
+# Options of bench/run_benchmark.py, e.g. make bench BENCH_ARGS=--quick
+BENCH_ARGS ?=
 SNAKEMAKE = $(VENV)/bin/snakemake
 # Installed once per change of these files; the stamp records it.
 STAMP = $(VENV)/.installed
@@ -22,7 +24,7 @@ test: $(STAMP)
 	$(VENV)/bin/python -m pytest
 
 bench: $(STAMP)
-	$(VENV)/bin/python bench/run_benchmark.py
+	$(VENV)/bin/python bench/run_benchmark.py $(BENCH_ARGS)
 
 dry-run: $(STAMP)
 	$(SNAKEMAKE) --cores $(CORES) --resources gpu=1 --dry-run

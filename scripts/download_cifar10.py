@@ -6,4 +6,4 @@ from initlab.runtime import run_job
 from initlab.steps.data import download_cifar10
 
 # The outputs are <download_dir>/cifar-10-batches-py/<file>; torchvision extracts into <download_dir>.
-run_job(download_cifar10, snakemake.log[0], snakemake.params.language, root=str(Path(snakemake.output[0]).parent.parent))
+run_job(download_cifar10, snakemake.log[0], snakemake.config["language"], root=str(Path(snakemake.output[0]).parent.parent))

@@ -6,7 +6,7 @@ from initlab.steps.statistics import compute_statistics
 run_job(
     compute_statistics,
     snakemake.log[0],
-    snakemake.params.language,
+    snakemake.config["language"],
     gradients_path=snakemake.input.gradients,
     bins=snakemake.params.bins,
     output=snakemake.output.statistics,

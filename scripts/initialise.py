@@ -6,7 +6,7 @@ from initlab.steps.network import initialise_checkpoint
 run_job(
     initialise_checkpoint,
     snakemake.log[0],
-    snakemake.params.language,
+    snakemake.config["language"],
     description_path=snakemake.input.description,
     activation=snakemake.wildcards.activation,
     initialisation=snakemake.wildcards.initialisation,

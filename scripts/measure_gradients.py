@@ -6,7 +6,7 @@ from initlab.steps.gradients import measure_gradients
 run_job(
     measure_gradients,
     snakemake.log[0],
-    snakemake.params.language,
+    snakemake.config["language"],
     images_path=snakemake.input.images,
     checkpoint_path=snakemake.input.checkpoint,
     phase=snakemake.wildcards.phase,

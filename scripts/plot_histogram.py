@@ -6,7 +6,7 @@ from initlab.steps.figures import plot_histogram
 run_job(
     plot_histogram,
     snakemake.log[0],
-    snakemake.params.language,
+    snakemake.config["language"],
     statistics_path=snakemake.input.statistics,
     activation=snakemake.wildcards.activation,
     initialisation=snakemake.wildcards.initialisation,

@@ -6,7 +6,7 @@ from initlab.steps.figures import plot_shared_axes
 run_job(
     plot_shared_axes,
     snakemake.log[0],
-    snakemake.params.language,
+    snakemake.config["language"],
     statistics_paths=list(snakemake.input.statistics),
     initialisations=snakemake.params.initialisations,
     activation=snakemake.wildcards.activation,

@@ -6,7 +6,7 @@ from initlab.steps.figures import plot_spread
 run_job(
     plot_spread,
     snakemake.log[0],
-    snakemake.params.language,
+    snakemake.config["language"],
     gradients_path=snakemake.input.gradients,
     activation=snakemake.wildcards.activation,
     initialisations=snakemake.params.initialisations,

@@ -6,7 +6,7 @@ from initlab.steps.figures import plot_training_curves
 run_job(
     plot_training_curves,
     snakemake.log[0],
-    snakemake.params.language,
+    snakemake.config["language"],
     history_path=snakemake.input.history,
     test_path=snakemake.input.test,
     activation=snakemake.wildcards.activation,

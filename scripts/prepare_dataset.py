@@ -6,13 +6,12 @@ from initlab.steps.data import prepare_dataset
 run_job(
     prepare_dataset,
     snakemake.log[0],
-    snakemake.params.language,
+    snakemake.config["language"],
     dataset=snakemake.wildcards.dataset,
     source_files=list(snakemake.input),
     verify_checksums=snakemake.params.verify_checksums,
     synthetic=snakemake.params.synthetic,
     split=snakemake.params.split,
-    gradient_batch_size=snakemake.params.gradient_batch_size,
     images_path=snakemake.output.images,
     description_path=snakemake.output.description,
 )

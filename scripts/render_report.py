@@ -6,7 +6,7 @@ from initlab.steps.report import render_reports
 run_job(
     render_reports,
     snakemake.log[0],
-    snakemake.params.language,
+    snakemake.config["language"],
     dataset=snakemake.wildcards.dataset,
     description_path=snakemake.input.description,
     gradients_path=snakemake.input.gradients,

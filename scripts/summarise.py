@@ -6,7 +6,7 @@ from initlab.steps.summary import summarise
 run_job(
     summarise,
     snakemake.log[0],
-    snakemake.params.language,
+    snakemake.config["language"],
     cells=snakemake.params.cells,
     gradient_csv=snakemake.output.gradient_csv,
     gradient_json=snakemake.output.gradient_json,

@@ -6,7 +6,7 @@ from initlab.steps.network import train_network
 run_job(
     train_network,
     snakemake.log[0],
-    snakemake.params.language,
+    snakemake.config["language"],
     images_path=snakemake.input.images,
     checkpoint_path=snakemake.input.checkpoint,
     training=snakemake.params.training,

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from initlab.config import coerce_command_line_scalars, load_schema, validate_config
+from initlab.schemes import SCHEMES
 from initlab.errors import ConfigError
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -47,6 +48,10 @@ INVALID_VALUES = [
     ("misspelt nested key", {"training": {"epoch": 1}}, "training.epoch = 1", "Accepted keys here: batch_size, epochs, learning_rate. Did you mean epochs?", "Clés acceptées ici : batch_size, epochs, learning_rate. Vouliez-vous écrire epochs?"),
     ("misspelt key two levels down", {"gradients": {"keep_array": False}}, "gradients.keep_array = false", "Did you mean keep_arrays?", "Vouliez-vous écrire keep_arrays?"),
     ("boolean given as a word", {"verify_checksums": "sometimes"}, 'verify_checksums = "sometimes"', "Expected true or false.", "Valeur attendue : true ou false."),
+    ("gain that is a word", {"initialisations": [{"name": "wide", "scheme": "xavier_uniform", "gain": "banana"}]}, 'initialisations[0].gain = "banana"', "Expected a number or null, or one of these values: recommended.", "Valeur attendue : un nombre ou null, ou l'une de ces valeurs : recommended."),
+    ("initialisation name with a slash", {"initialisations": [{"name": "my/init", "scheme": "standard"}]}, 'initialisations[0].name = "my/init"', "A name starts with a lowercase letter", "Un nom commence par une lettre minuscule"),
+    ("train fraction of one", {"split": {"train_fraction": 1}}, "split.train_fraction = 1", "The value must be less than 1.", "La valeur doit être inférieure à 1."),
+    ("one hidden layer", {"network": {"hidden_layers": 1}}, "network.hidden_layers = 1", "The smallest accepted value is 2.", "La plus petite valeur acceptée est 2."),
 ]
 CASE_IDS = [case[0] for case in INVALID_VALUES]
 
@@ -162,3 +167,18 @@ def test_snakemake_stops_before_any_job(case, tmp_path, run_workflow):
     assert not (tmp_path / "results").exists()
     assert not (tmp_path / "logs").exists()
     assert not (tmp_path / "benchmarks").exists()
+
+
+def test_builtin_name_with_other_scheme_is_rejected():
+    config = merged(default_config(), {"initialisations": [{"name": "standard", "scheme": "xavier_uniform"}]})
+    with pytest.raises(ConfigError) as raised:
+        validate_config(config, SCHEMA)
+    assert "standard" in raised.value.render("en")
+    assert "xavier_uniform_custom" in raised.value.render("en")
+    assert "xavier_uniform_custom" in raised.value.render("fr")
+
+
+def test_schema_lists_every_scheme():
+    schema = SCHEMA
+    names = schema["properties"]["initialisations"]["items"]["oneOf"][0]["enum"]
+    assert sorted(names) == sorted(SCHEMES)

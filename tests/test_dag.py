@@ -40,3 +40,12 @@ def test_larger_grid_scales_jobs(tmp_path, overrides, trainings):
     assert jobs["train"] == trainings
     assert jobs["measure_gradients"] == 2 * trainings
     assert jobs["plot_shared_axes"] == 2 * len(overrides.get("activations", ["tanh", "relu"])) * len(overrides["seeds"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("change", [{"language": "fr"}, {"verify_checksums": False}])
+def test_unrelated_settings_rerun_nothing(reference_study, change):
+    """The message language and another dataset's options cannot change a finished result, so they plan no job."""
+    config = reference_study.config | change
+    result = run_workflow_command(reference_study.workdir, config, options=["--dry-run"], targets=reference_study.targets)
+    assert "Nothing to be done" in result.stdout + result.stderr, result.stdout[-3000:]

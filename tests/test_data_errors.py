@@ -81,7 +81,6 @@ def prepare(root: Path, output: Path, verify: bool) -> None:
         verify_checksums=verify,
         synthetic={},
         split=SPLIT,
-        gradient_batch_size=10,
         images_path=str(output / "prepared.npz"),
         description_path=str(output / "dataset.json"),
     )

@@ -4,8 +4,9 @@ import pytest
 import torch
 from torch import nn
 
-from initlab.initialisation import LAB_SCHEMES, SCHEMES, UnknownGainError, initialise_network, initialise_weight, recommended_gain, resolve_gain
+from initlab.initialisation import UnknownGainError, initialise_network, initialise_weight, recommended_gain, resolve_gain
 from initlab.model import build_network, linear_layers
+from initlab.schemes import LAB_SCHEMES, SCHEMES
 
 FAN = 1000
 

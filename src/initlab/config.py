@@ -13,6 +13,7 @@ from jsonschema import Draft7Validator, validators
 
 from initlab.errors import ConfigError
 from initlab.gains import GAIN_ARGUMENTS
+from initlab.schemes import SCHEMES
 from initlab.messages import render_message
 
 
@@ -171,13 +172,18 @@ def _describe_error(error, language: str) -> str:
     """Return localized lines, one per invalid value, naming the key, the value and the accepted values."""
     if error.validator in ("oneOf", "anyOf") and error.context:
         branch_error = _branch_error(error)
-        if branch_error is not None:
+        other_types = {name for branch in error.validator_value for name in _types_of(branch)} - {"string"}
+        # A string outside an enum, where numbers are accepted too ("gain: banana"), gets the
+        # combined message, so that it names every accepted form and not only the enum.
+        scalar_alternatives = other_types and other_types <= {"number", "integer", "boolean", "null"}
+        if branch_error is not None and not (branch_error.validator == "enum" and isinstance(error.instance, str) and scalar_alternatives):
             return _describe_error(branch_error, language)
-        types = [name for branch in error.validator_value for name in _types_of(branch)]
         accepted = [str(value) for branch in error.validator_value for value in branch.get("enum", [])]
-        problem = render_message("config_problem_type", language, expected=_describe_type(types, language))
+        types = [name for branch in error.validator_value for name in _types_of(branch) if not (accepted and name == "string")]
         if accepted:
-            problem += " " + render_message("config_problem_enum", language, accepted=", ".join(accepted))
+            problem = render_message("config_problem_type_or_enum", language, expected=_describe_type(types, language), accepted=", ".join(accepted))
+        else:
+            problem = render_message("config_problem_type", language, expected=_describe_type(types, language))
         return render_message("config_invalid", language, key=_key_of(error.absolute_path), value=_show_value(error.instance), problem=problem)
 
     if error.validator == "additionalProperties":
@@ -193,6 +199,10 @@ def _describe_error(error, language: str) -> str:
         problem = render_message("config_problem_exclusive_minimum", language, limit=error.validator_value)
     elif error.validator == "maximum":
         problem = render_message("config_problem_maximum", language, limit=error.validator_value)
+    elif error.validator == "exclusiveMaximum":
+        problem = render_message("config_problem_exclusive_maximum", language, limit=error.validator_value)
+    elif error.validator == "pattern":
+        problem = render_message("config_problem_name_pattern", language)
     elif error.validator == "minItems":
         problem = render_message("config_problem_min_items", language, limit=error.validator_value)
         accepted = _accepted_item_values(error.schema)
@@ -255,5 +265,7 @@ def initialisation_specs(config: dict) -> dict[str, InitialisationSpec]:
         spec = InitialisationSpec(entry, entry) if isinstance(entry, str) else InitialisationSpec(entry["name"], entry["scheme"], entry.get("gain"))
         if spec.name in specs:
             raise ConfigError("config_duplicate_initialisation", name=spec.name)
+        if spec.name in SCHEMES and spec.name != spec.scheme:
+            raise ConfigError("config_reserved_initialisation_name", name=spec.name, scheme=spec.scheme)
         specs[spec.name] = spec
     return specs

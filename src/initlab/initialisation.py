@@ -11,10 +11,8 @@ from torch import nn
 
 from initlab.gains import GAIN_ARGUMENTS
 from initlab.model import linear_layers
+from initlab.schemes import SCHEMES
 
-# The lab's three schemes come first; the study's default grid uses exactly these.
-LAB_SCHEMES = ("standard", "xavier_uniform", "kaiming_uniform")
-SCHEMES = LAB_SCHEMES + ("xavier_normal", "kaiming_normal", "lecun_normal", "orthogonal")
 
 class UnknownGainError(ValueError):
     """Raised when ``gain: recommended`` is asked for an activation that PyTorch gives no gain."""

@@ -120,9 +120,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The CIFAR-10 copy in {folder} was not verified against the official checksums (verify_checksums: false); it has {train} training and {test} test images.",
         "fr": "La copie de CIFAR-10 dans {folder} n'a pas été vérifiée avec les sommes de contrôle officielles (verify_checksums: false); elle compte {train} images d'entraînement et {test} images de test.",
     },
-    "dataset_too_small": {
-        "en": "The dataset has {count} training images, too few for the lab's 80/20 split with gradient batches of {batch_size}. Provide at least {minimum} images.",
-        "fr": "Le jeu de données ne compte que {count} images d'entraînement, trop peu pour la séparation 80/20 du laboratoire avec des lots de {batch_size} pour le gradient. Fournissez au moins {minimum} images.",
+    "split_empty": {
+        "en": (
+            "The lab's split of the {count} training images with split.train_fraction = {fraction} leaves {train} "
+            "for training and {validation} for validation; both need at least one. Choose a train_fraction "
+            "between 0 and 1 that keeps images on both sides, or provide more images."
+        ),
+        "fr": (
+            "La séparation des {count} images d'entraînement avec split.train_fraction = {fraction} en laisse {train} "
+            "pour l'entraînement et {validation} pour la validation; il en faut au moins une de chaque côté. Choisissez "
+            "un train_fraction entre 0 et 1 qui garde des images des deux côtés, ou fournissez plus d'images."
+        ),
+    },
+    "gradient_split_too_small": {
+        "en": (
+            "The training split has {train} images, fewer than one gradient batch of {batch_size} "
+            "(gradients.batch_size). Lower gradients.batch_size, raise split.train_fraction, or provide more images."
+        ),
+        "fr": (
+            "La partie entraînement ne compte que {train} images, moins qu'un lot de gradient de {batch_size} "
+            "(gradients.batch_size). Réduisez gradients.batch_size, augmentez split.train_fraction ou fournissez plus d'images."
+        ),
     },
     # Device
     "cuda_unavailable": {
@@ -160,6 +178,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "config_problem_exclusive_minimum": {
         "en": "The value must be greater than {limit}.",
         "fr": "La valeur doit être supérieure à {limit}.",
+    },
+    "config_problem_type_or_enum": {
+        "en": "Expected {expected}, or one of these values: {accepted}.",
+        "fr": "Valeur attendue : {expected}, ou l'une de ces valeurs : {accepted}.",
+    },
+    "config_problem_exclusive_maximum": {
+        "en": "The value must be less than {limit}.",
+        "fr": "La valeur doit être inférieure à {limit}.",
+    },
+    "config_problem_name_pattern": {
+        "en": "A name starts with a lowercase letter followed by lowercase letters, digits or underscores, such as xavier_tanh_gain.",
+        "fr": "Un nom commence par une lettre minuscule suivie de lettres minuscules, de chiffres ou de traits de soulignement, comme xavier_tanh_gain.",
     },
     "config_problem_maximum": {
         "en": "The largest accepted value is {limit}.",
@@ -205,9 +235,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Two initialisations are named {name}. Give each entry of initialisations a distinct name.",
         "fr": "Deux initialisations portent le nom {name}. Donnez un nom distinct à chaque élément de initialisations.",
     },
-    "config_lab_questions": {
-        "en": "The report answers the lab's seven questions only for the grid that contains tanh and relu with standard, xavier_uniform and kaiming_uniform; other cells get the extended section.",
-        "fr": "Le rapport ne répond aux sept questions du laboratoire que pour la grille qui contient tanh et relu avec standard, xavier_uniform et kaiming_uniform; les autres cellules figurent dans la section étendue.",
+    "config_reserved_initialisation_name": {
+        "en": "The initialisation named {name} uses scheme {scheme}, but {name} is the name of a built-in scheme and the report would show it as such. Give it another name, such as {scheme}_custom.",
+        "fr": "L'initialisation nommée {name} utilise le schéma {scheme}, mais {name} est le nom d'un schéma prédéfini, et le rapport la présenterait comme tel. Donnez-lui un autre nom, par exemple {scheme}_custom.",
     },
     # Job messages (rule ``message:`` lines)
     "job_download": {"en": "Downloading CIFAR-10 into {folder}", "fr": "Téléchargement de CIFAR-10 dans {folder}"},
@@ -236,8 +266,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Étude terminée. Rapports : {reports}",
     },
     "run_failed": {
-        "en": "The run stopped on an error; see the job's log named above. Rerunning the same command resumes where it stopped.",
-        "fr": "L'exécution s'est arrêtée sur une erreur; consultez le journal de la tâche indiqué plus haut. Relancer la même commande reprend là où elle s'est arrêtée.",
+        "en": (
+            "The run stopped before the end, on an error or an interruption. An error names its cause above or in "
+            "the job's log; fix it first. Then rerun the same command: it resumes with the jobs that did not finish."
+        ),
+        "fr": (
+            "L'exécution s'est arrêtée avant la fin, sur une erreur ou une interruption. Une erreur indique sa cause "
+            "plus haut ou dans le journal de la tâche; corrigez-la d'abord. Relancez ensuite la même commande : elle "
+            "reprend avec les tâches qui n'ont pas abouti."
+        ),
     },
 }
 

@@ -22,11 +22,16 @@ LAYER_COLOURS = plt.get_cmap("viridis")
 
 
 class LocalisedFormatter(ScalarFormatter):
-    """matplotlib's ScalarFormatter with the language's decimal separator, offset text included."""
+    """matplotlib's ScalarFormatter with the language's decimal separator, offset text included.
+
+    Labels are mathtext, where a bare comma is punctuation followed by a space, so the
+    comma is written "{,}" to render as a decimal separator.
+    """
 
     def __init__(self, language: str) -> None:
         super().__init__(useMathText=True)
-        self.separator = DECIMAL_SEPARATORS[language]
+        separator = DECIMAL_SEPARATORS[language]
+        self.separator = "{,}" if separator == "," else separator
 
     def __call__(self, value, position=None):
         return super().__call__(value, position).replace(".", self.separator)
@@ -90,7 +95,8 @@ def plot_shared_axes(statistics_by_name: dict[str, dict], titles: dict[str, str]
         localise_axes(axes, language)
     axes_row[0][0].set_ylabel(text["percent_of_values"])
     axes_row[0][-1].legend(fontsize="small")
-    figure.suptitle(suptitle)
+    # Above the panels' own titles, which the default position overlaps.
+    figure.suptitle(suptitle, y=1.04)
     save_figure(figure, path)
 
 

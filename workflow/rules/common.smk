@@ -37,6 +37,14 @@ except UserError as error:
     stop_with(error)
 
 LANGUAGE = config["language"]
+
+# Announced when the workflow is parsed, so that a dry run shows it too; jobs that
+# re-parse the workflow on a cluster stay quiet.
+if workflow.is_main_process:
+    print(
+        f"initlab: {render_message(DATASET.reason, LANGUAGE, **DATASET.reason_params)}",
+        file=sys.stderr,
+    )
 CIFAR10_DOWNLOAD_FOLDER = str(Path(config["download_dir"]) / cifar10.FOLDER)
 LANGUAGES = ["en", "fr"]
 PHASES = ["before", "after"]
@@ -90,6 +98,16 @@ def cifar10_source_files(wildcards):
         else Path(config["data_dir"] or config["download_dir"])
     )
     return [str(folder / cifar10.FOLDER / name) for name in cifar10.FILE_NAMES]
+
+
+def verify_checksums_setting(wildcards):
+    """Return verify_checksums for CIFAR-10 and None otherwise, so that the setting reruns only CIFAR-10's preparation."""
+    return config["verify_checksums"] if wildcards.dataset == "cifar10" else None
+
+
+def synthetic_setting(wildcards):
+    """Return the synthetic dataset's settings for it and None otherwise, for the same reason."""
+    return config["synthetic"] if wildcards.dataset == "synthetic" else None
 
 
 def checkpoint_of_phase(wildcards):
@@ -215,13 +233,6 @@ def initialisation_gain(wildcards):
 def initialisation_scheme(wildcards):
     """Return the scheme of the wildcard's initialisation."""
     return INITIALISATIONS[wildcards.initialisation].scheme
-
-
-onstart:
-    print(
-        f"initlab: {render_message(DATASET.reason, LANGUAGE, **DATASET.reason_params)}",
-        file=sys.stderr,
-    )
 
 
 onsuccess:

@@ -17,8 +17,6 @@ rule download_cifar10:
         "benchmarks/download_cifar10/download.tsv"
     conda:
         "../envs/initlab.yaml"
-    params:
-        language=LANGUAGE,
     message:
         message("job_download", folder=config["download_dir"])
     script:
@@ -40,11 +38,9 @@ rule prepare_dataset:
     resources:
         mem_mb=4096,
     params:
-        verify_checksums=config["verify_checksums"],
-        synthetic=config["synthetic"],
+        verify_checksums=verify_checksums_setting,
+        synthetic=synthetic_setting,
         split=config["split"],
-        gradient_batch_size=config["gradients"]["batch_size"],
-        language=LANGUAGE,
     message:
         message("job_prepare", dataset="{wildcards.dataset}")
     script:

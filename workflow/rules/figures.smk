@@ -32,7 +32,6 @@ rule plot_histogram:
         "../envs/initlab.yaml"
     params:
         translations=TRANSLATIONS,
-        language=LANGUAGE,
     message:
         message("job_plot", figure="{output[0]}")
     script:
@@ -64,7 +63,6 @@ rule plot_shared_axes:
     params:
         initialisations=list(INITIALISATIONS),
         translations=TRANSLATIONS,
-        language=LANGUAGE,
     message:
         message("job_plot", figure="{output[0]}")
     script:
@@ -96,7 +94,6 @@ rule plot_training_curves:
         "../envs/initlab.yaml"
     params:
         translations=TRANSLATIONS,
-        language=LANGUAGE,
     message:
         message("job_plot", figure="{output[0]}")
     script:

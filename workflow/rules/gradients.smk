@@ -25,7 +25,6 @@ rule measure_gradients:
         device=config["device"],
         deterministic=config["deterministic"],
         cpu_threads=config["cpu_threads"],
-        language=LANGUAGE,
     message:
         message(
             "job_gradients",
@@ -53,7 +52,6 @@ rule gradient_statistics:
         mem_mb=2048,
     params:
         bins=config["gradients"]["histogram_bins"],
-        language=LANGUAGE,
     message:
         message(
             "job_statistics",

@@ -16,7 +16,6 @@ rule initialise:
         scheme=initialisation_scheme,
         gain=initialisation_gain,
         network=config["network"],
-        language=LANGUAGE,
     message:
         message(
             "job_initialise",
@@ -52,7 +51,6 @@ rule train:
         device=config["device"],
         deterministic=config["deterministic"],
         cpu_threads=config["cpu_threads"],
-        language=LANGUAGE,
     message:
         message(
             "job_train",

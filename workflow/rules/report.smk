@@ -29,7 +29,6 @@ rule render_report:
         templates=str(Path(workflow.basedir) / "report/templates"),
         translations=TRANSLATIONS,
         workflow_dir=workflow.basedir,
-        language=LANGUAGE,
     message:
         message("job_report", dataset="{wildcards.dataset}")
     script:

@@ -41,7 +41,6 @@ rule summarise:
         "../envs/initlab.yaml"
     params:
         cells=summary_cells,
-        language=LANGUAGE,
     message:
         message("job_summarise", dataset="{wildcards.dataset}")
     script:
@@ -73,7 +72,6 @@ rule plot_spread:
     params:
         initialisations=list(INITIALISATIONS),
         translations=TRANSLATIONS,
-        language=LANGUAGE,
     message:
         message("job_plot", figure="{output[0]}")
     script:

@@ -24,10 +24,11 @@ def load_source_arrays(dataset: str, source: str | None, verify_checksums: bool,
     """Return the four arrays of ``dataset`` and a description of where they came from."""
     if dataset == "cifar10":
         return cifar10.load_copy(Path(source), verify=verify_checksums)
+    # "verified" is None where no official checksums exist to verify against.
     if dataset == "digits":
-        return load_digits_arrays(), {"source": "sklearn.datasets.load_digits", "verified": True}
+        return load_digits_arrays(), {"source": "sklearn.datasets.load_digits", "verified": None}
     arrays = make_synthetic_arrays(synthetic["train_images"], synthetic["test_images"], synthetic["seed"])
-    return arrays, {"source": f"uniform random pixels and labels, seed {synthetic['seed']}", "verified": True}
+    return arrays, {"source": f"uniform random pixels and labels, seed {synthetic['seed']}", "verified": None}
 
 
 def prepare_dataset(
@@ -36,7 +37,6 @@ def prepare_dataset(
     verify_checksums: bool,
     synthetic: dict,
     split: dict,
-    gradient_batch_size: int,
     images_path: str,
     description_path: str,
 ) -> None:
@@ -49,9 +49,15 @@ def prepare_dataset(
     (images, labels, test_images, test_labels), description = load_source_arrays(dataset, source, verify_checksums, synthetic)
 
     prepared = split_training_set(dataset, images, labels, test_images, test_labels, split["train_fraction"], split["seed"])
-    if len(prepared.train_indices) < gradient_batch_size or len(prepared.validation_indices) == 0:
-        minimum = math.ceil(gradient_batch_size / split["train_fraction"]) + 1
-        raise DataError("dataset_too_small", count=len(images), batch_size=gradient_batch_size, minimum=minimum)
+    if len(prepared.train_indices) == 0 or len(prepared.validation_indices) == 0:
+        raise DataError(
+            "split_empty",
+            count=len(images),
+            fraction=split["train_fraction"],
+            train=len(prepared.train_indices),
+            validation=len(prepared.validation_indices),
+        )
+
     checksum = save_prepared(prepared, images_path)
     description |= {
         "name": dataset,

@@ -8,6 +8,7 @@ from initlab.atomic import atomic_path
 from initlab.checkpoints import load_checkpoint
 from initlab.data.prepared import load_prepared
 from initlab.devices import describe_device, select_device, set_cpu_threads
+from initlab.errors import DataError
 from initlab.gradients import measure_bias_gradients
 from initlab.seeding import make_cpu_permutation
 
@@ -37,6 +38,9 @@ def measure_gradients(
         "%s training: %s network with %s, seed %d, on %s",
         phase, description["activation"], description["initialisation"], seed, describe_device(target),
     )
+
+    if len(dataset.train_indices) < batch_size:
+        raise DataError("gradient_split_too_small", train=len(dataset.train_indices), batch_size=batch_size)
 
     train_split = torch.from_numpy(dataset.train_indices)
     images = torch.from_numpy(dataset.images)[train_split].to(target)
