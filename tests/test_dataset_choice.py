@@ -65,3 +65,12 @@ def test_earlier_download_is_reused_without_probe(tmp_path):
 def test_explicit_dataset_needs_no_probe(tmp_path, dataset):
     choice = resolve_dataset(dataset, None, str(tmp_path), tmp_path / "prepared.npz", probe_network=unreachable_probe)
     assert choice.name == dataset
+
+
+def test_data_dir_that_is_a_file_is_named(tmp_path):
+    archive = tmp_path / "cifar-10-python.tar.gz"
+    archive.write_bytes(b"not extracted")
+    with pytest.raises(DataError) as raised:
+        resolve_dataset("auto", str(archive), str(tmp_path / "downloads"), tmp_path / "prepared.npz", probe_network=unreachable_probe)
+    assert raised.value.key == "data_dir_not_folder"
+    assert "extracted" in raised.value.render("en")

@@ -44,6 +44,16 @@ MESSAGES: dict[str, dict[str, str]] = {
             "cifar-10-batches-py (ou ce dossier lui-même), ou retirez data_dir de la configuration pour télécharger CIFAR-10."
         ),
     },
+    "data_dir_not_folder": {
+        "en": (
+            "data_dir {data_dir} is a file, not a folder. Set data_dir to the folder that contains "
+            "cifar-10-batches-py; an archive such as cifar-10-python.tar.gz must be extracted first."
+        ),
+        "fr": (
+            "data_dir {data_dir} est un fichier, pas un dossier. Indiquez dans data_dir le dossier qui contient "
+            "cifar-10-batches-py; une archive comme cifar-10-python.tar.gz doit d'abord être décompressée."
+        ),
+    },
     "cifar10_not_in_data_dir": {
         "en": (
             "data_dir {data_dir} holds no {folder} folder with CIFAR-10 files. Copy the extracted official archive "

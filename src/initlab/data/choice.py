@@ -44,6 +44,8 @@ def resolve_dataset(
 
     if data_dir is not None:
         data_path = Path(data_dir)
+        if data_path.exists() and not data_path.is_dir():
+            raise DataError("data_dir_not_folder", data_dir=data_path)
         if not data_path.is_dir():
             raise DataError("data_dir_missing", data_dir=data_path)
         if data_path.name == cifar10.FOLDER:
