@@ -13,6 +13,9 @@ from initlab.devices import describe_device, synchronise
 logger = logging.getLogger("bench.machine")
 
 CLOCK_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+# Above this share of the CPUs used by other processes, the benchmark waits before
+# a measurement and marks a figure measured anyway as unreliable.
+OTHER_LOAD_LIMIT = 0.15
 
 
 def describe_machine(device: torch.device) -> str:
@@ -64,14 +67,34 @@ def measure_with_other_load(function, *arguments):
     return value, max(0.0, others) / (elapsed * os.cpu_count())
 
 
-def wait_for_idle(max_seconds: float, threshold: float = 0.15, window_seconds: float = 2.0) -> None:
-    """Wait until other processes use less than ``threshold`` of the CPUs over ``window_seconds``, for at most ``max_seconds``."""
-    deadline = time.monotonic() + max_seconds
+def wait_for_idle(max_seconds: float, threshold: float = OTHER_LOAD_LIMIT, window_seconds: float = 2.0, log_interval_seconds: float = 30.0) -> None:
+    """Wait until other processes use less than ``threshold`` of the CPUs over ``window_seconds``, for at most ``max_seconds``.
+
+    While it waits, it logs the other processes' share and the remaining wait at
+    most once per ``log_interval_seconds``. The last window may end up to
+    ``window_seconds`` after ``max_seconds``.
+    """
+    started = time.monotonic()
+    deadline = started + max_seconds
+    next_log = started
+    busy_windows = 0
     while True:
         _, load = measure_with_other_load(time.sleep, window_seconds)
+        now = time.monotonic()
         if load < threshold:
+            if busy_windows > 0:
+                logger.info("the machine became idle after %.0f s of waiting; other processes use %.0f %% of the CPUs", now - started, 100 * load)
             return
-        if time.monotonic() >= deadline:
-            logger.warning("other processes still use %.0f %% of the CPUs after %.0f s of waiting; measuring anyway", 100 * load, max_seconds)
+        if now >= deadline:
+            logger.warning(
+                "other processes still use %.0f %% of the CPUs after %.0f s of waiting; measuring anyway",
+                100 * load, now - started,
+            )
             return
-        logger.info("other processes use %.0f %% of the CPUs; waiting for the machine to become idle", 100 * load)
+        busy_windows += 1
+        if now >= next_log:
+            logger.info(
+                "other processes use %.0f %% of the CPUs, more than %.0f %%; waiting up to %.0f s more for the machine to become idle",
+                100 * load, 100 * threshold, deadline - now,
+            )
+            next_log = now + log_interval_seconds

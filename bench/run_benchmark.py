@@ -34,60 +34,36 @@ from initlab.model import build_network, linear_layers
 from initlab.seeding import make_cpu_permutation, make_generator
 from initlab.training import train
 
+from command_line import parse_arguments
 from lab_reference import LabImages, lab_gradient_pass, lab_training_epoch, make_loader
-from machine import describe_machine, measure_matmul, measure_with_other_load, wait_for_idle
-from study_run import REPOSITORY, StudyTiming, run_study
+from machine import OTHER_LOAD_LIMIT, describe_machine, measure_matmul, measure_with_other_load, wait_for_idle
+from study_run import StudyTiming, run_study
 
 logger = logging.getLogger("bench")
 
-PREPARED_CIFAR10 = REPOSITORY / "results/cifar10/data/prepared.npz"
 # The first is the network's largest product (a chunk of 1000 samples through the
 # 3072->1000 layer) and sets the ceiling; the second is the 1000->1000 layers'.
 MATMUL_SHAPES = [(1000, 3072, 1000), (1000, 1000, 1000)]
-
-
-def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
-    """Parse the command line and fill the defaults that depend on ``--quick``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a quick check: 5,000 images, 2 rounds, and a study run on 2,000 images with 1 epoch")
-    parser.add_argument("--skip-study", action="store_true", help="do not time the whole study with snakemake")
-    parser.add_argument("--rounds", type=int, default=None, help="measurement rounds; the table shows medians (default 3, 2 with --quick)")
-    parser.add_argument("--images", type=int, default=None, help="synthetic images before the 80/20 split (default 50,000; 5,000 with --quick)")
-    parser.add_argument(
-        "--lab-gradient-fraction",
-        type=float,
-        default=1.0,
-        help="fraction of the training split that the lab-style gradient pass runs in each round (default 1.0, the whole pass)",
-    )
-    parser.add_argument(
-        "--idle-wait",
-        type=float,
-        default=120.0,
-        help="seconds to wait at most, before each measurement, for other processes to use under 15%% of the CPUs (default 120; 0 never waits)",
-    )
-    parser.add_argument("--activation", default="tanh", choices=["tanh", "relu"], help="activation of the benchmarked network (default tanh)")
-    parser.add_argument("--prepared", type=Path, default=None, help=f"prepared .npz to read images from (default {PREPARED_CIFAR10} when it exists, else synthetic images)")
-    parser.add_argument("--cores", type=int, default=None, help="--cores given to snakemake for the study run (default: every CPU this process may use)")
-    parser.add_argument("--study-dir", type=Path, default=None, help="folder for the study run, kept afterwards (default: a temporary folder, deleted)")
-    arguments = parser.parse_args(argv)
-
-    if arguments.rounds is None:
-        arguments.rounds = 2 if arguments.quick else 3
-    if arguments.images is None:
-        arguments.images = 5_000 if arguments.quick else 50_000
-    if arguments.rounds < 1:
-        parser.error(f"--rounds must be at least 1, got {arguments.rounds}")
-    if not 0.0 < arguments.lab_gradient_fraction <= 1.0:
-        parser.error(f"--lab-gradient-fraction must be in (0, 1], got {arguments.lab_gradient_fraction}")
-    return arguments
+# Follows each unreliable figure: one measured while other processes used more than
+# OTHER_LOAD_LIMIT of the CPUs, or a ceiling share above 100 %.
+UNRELIABLE_MARK = "*"
+# The measurements as the warning line names them.
+MEASUREMENT_NAMES = {
+    "matmul_gflops": "the matmul ceiling",
+    "matmul_square_gflops": "the 1000x1000 matmul",
+    "lab_gradient": "the lab-style gradient pass",
+    "initlab_gradient": "initlab's gradient pass",
+    "lab_training": "the lab-style training epoch",
+    "initlab_training": "initlab's training epoch",
+    "study": "the whole study",
+}
 
 
 def load_images(arguments: argparse.Namespace) -> tuple[PreparedDataset, str]:
-    """Return the benchmark's dataset and its description: a prepared CIFAR-10 copy if there is one, else seeded random images."""
-    path = arguments.prepared or (PREPARED_CIFAR10 if PREPARED_CIFAR10.exists() else None)
-    if path is not None:
-        dataset = load_prepared(path)
-        return dataset, f"{dataset.name} from {path} ({len(dataset.images)} training images)"
+    """Return the benchmark's dataset and its description: the prepared file that parse_arguments chose, else seeded random images."""
+    if arguments.prepared is not None:
+        dataset = load_prepared(arguments.prepared)
+        return dataset, f"{dataset.name} from {arguments.prepared} ({len(dataset.images)} training images)"
 
     # The workflow's synthetic dataset with its default seed: the training images do not depend on the test count.
     images, labels, test_images, test_labels = make_synthetic_arrays(arguments.images, 1_000, seed=0)
@@ -183,7 +159,13 @@ def run_rounds(arguments, dataset: PreparedDataset, device: torch.device) -> tup
             value, load = measure_with_other_load(steps[name], round_index)
             results[name].append(value)
             other_load[name].append(load)
-            logger.info("round %d of %d: %s %.1f (other processes used %.0f %% of the CPUs)", round_index + 1, arguments.rounds, name, value, 100 * load)
+            if load > OTHER_LOAD_LIMIT:
+                logger.warning(
+                    "round %d of %d: %s %.1f, measured while other processes used %.0f %% of the CPUs (more than %.0f %%), so the table marks it unreliable",
+                    round_index + 1, arguments.rounds, name, value, 100 * load, 100 * OTHER_LOAD_LIMIT,
+                )
+            else:
+                logger.info("round %d of %d: %s %.1f (other processes used %.0f %% of the CPUs)", round_index + 1, arguments.rounds, name, value, 100 * load)
     return results, other_load
 
 
@@ -202,24 +184,67 @@ def ceiling_shares(results: dict[str, list[float]], flops: dict[str, float]) -> 
     return shares
 
 
-def print_kernel_table(arguments, data_description, device, flops, results, other_load, shares) -> tuple[float, float]:
-    """Print the throughput table; return the median per-round speedups (gradient pass, training epoch)."""
+def find_loaded(other_load: dict[str, list[float]]) -> dict[str, float]:
+    """Return the largest other load of each measurement during which other processes used more than OTHER_LOAD_LIMIT of the CPUs."""
+    return {name: max(loads) for name, loads in other_load.items() if max(loads) > OTHER_LOAD_LIMIT}
+
+
+def mark_if(unreliable: bool) -> str:
+    """Return the mark that follows an unreliable figure, or an empty string."""
+    return UNRELIABLE_MARK if unreliable else ""
+
+
+def join_names(names: list[str]) -> str:
+    """Join names as a sentence lists them: "a", "a and b", "a, b and c"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def describe_unreliable(loaded: dict[str, float], over_ceiling: list[str]) -> str | None:
+    """Return the warning line that explains the figures marked unreliable, or None when no figure is marked.
+
+    ``loaded`` maps measurement names (keys of MEASUREMENT_NAMES) to their largest
+    other load, and ``over_ceiling`` lists the computations whose ceiling share exceeds 1.
+    """
+    if not loaded and not over_ceiling:
+        return None
+    sentences = [f"warning: the figures marked {UNRELIABLE_MARK} are unreliable."]
+    if loaded:
+        names = [MEASUREMENT_NAMES[name] for name in MEASUREMENT_NAMES if name in loaded]
+        sentences.append(
+            f"Other processes used up to {100 * max(loaded.values()):.0f} % of the CPUs, more than {100 * OTHER_LOAD_LIMIT:.0f} %, "
+            f"during {join_names(names)}."
+        )
+    if over_ceiling:
+        names = [MEASUREMENT_NAMES[name] for name in over_ceiling]
+        verb = "exceeds" if len(names) == 1 else "exceed"
+        sentences.append(f"The ceiling share of {join_names(names)} {verb} 100 %, so the matmul ceiling was probably measured too low.")
+    sentences.append("Rerun on an idle machine or with a longer --idle-wait.")
+    return " ".join(sentences)
+
+
+def print_kernel_table(arguments, data_description, device, flops, results, other_load, shares, loaded) -> tuple[float, float]:
+    """Print the throughput table and return the median per-round speedups (gradient pass, training epoch).
+
+    The figures of the measurements in ``loaded`` are marked unreliable. A ceiling
+    share is also marked when the ceiling is in ``loaded``, or when it exceeds 1.
+    """
     median = {name: statistics.median(values) for name, values in results.items()}
     gradient_speedup = statistics.median(initlab / lab for initlab, lab in zip(results["initlab_gradient"], results["lab_gradient"]))
     training_speedup = statistics.median(initlab / lab for initlab, lab in zip(results["initlab_training"], results["lab_training"]))
     ceiling_range = f"{min(results['matmul_gflops']):.1f}-{max(results['matmul_gflops']):.1f}"
     big, square = MATMUL_SHAPES
+    rounds = f"{arguments.rounds} round" if arguments.rounds == 1 else f"{arguments.rounds} rounds"
 
     print()
     print(f"machine: {describe_machine(device)}")
     print(f"data: {data_description}")
-    print(f"network: {arguments.activation}, {arguments.rounds} rounds, medians shown with the range over rounds")
-    print(f"float32 matmul ceiling, {big[0]}x{big[1]} @ {big[1]}x{big[2]}: {median['matmul_gflops']:.1f} GFLOP/s ({ceiling_range}); "
-          f"{square[0]}x{square[1]} @ {square[1]}x{square[2]}: {median['matmul_square_gflops']:.1f} GFLOP/s")
+    print(f"network: {arguments.activation}, {rounds}, medians shown with the range over rounds")
+    print(f"float32 matmul ceiling, {big[0]}x{big[1]} @ {big[1]}x{big[2]}: {median['matmul_gflops']:.1f} GFLOP/s{mark_if('matmul_gflops' in loaded)} ({ceiling_range}); "
+          f"{square[0]}x{square[1]} @ {square[1]}x{square[2]}: {median['matmul_square_gflops']:.1f} GFLOP/s{mark_if('matmul_square_gflops' in loaded)}")
     print(f"FLOPs per sample: gradient pass (forward + back-propagation to the layer outputs) {flops['gradient_pass'] / 1e6:.1f} M; "
           f"forward + full backward (training, lab-style gradient loop) {flops['full_backward_pass'] / 1e6:.1f} M")
     print()
-    header = f"{'computation':<32} {'samples/s':>10} {'range':>15} {'MFLOP/sample':>13} {'ceiling share':>14} {'other load':>11}"
+    header = f"{'computation':<32} {'samples/s':>11} {'range':>15} {'MFLOP/sample':>13} {'ceiling share':>15} {'max other load':>15}"
     print(header)
     print("-" * len(header))
     rows = [
@@ -231,21 +256,34 @@ def print_kernel_table(arguments, data_description, device, flops, results, othe
     for name, label, flops_per_sample in rows:
         values = results[name]
         value_range = f"{min(values):.0f}-{max(values):.0f}"
-        load = 100 * statistics.median(other_load[name])
-        print(f"{label:<32} {median[name]:>10.0f} {value_range:>15} {flops_per_sample / 1e6:>13.1f} {100 * shares[name]:>13.1f}% {load:>10.0f}%")
-    print("(other load: median share of the machine's CPUs that other processes used during the measurement)")
+        load = 100 * max(other_load[name])
+        rate_mark = mark_if(name in loaded)
+        share_mark = mark_if(name in loaded or "matmul_gflops" in loaded or shares[name] > 1.0)
+        print(f"{label:<32} {median[name]:>10.0f}{rate_mark:1} {value_range:>15} {flops_per_sample / 1e6:>13.1f} "
+              f"{100 * shares[name]:>13.1f}%{share_mark:1} {load:>14.0f}%")
+    print("(max other load: the largest share of the machine's CPUs that other processes used during one round of the measurement)")
+    if loaded or any(share > 1.0 for share in shares.values()):
+        print(f"({UNRELIABLE_MARK} unreliable: measured while other processes used more than {100 * OTHER_LOAD_LIMIT:.0f} % of the CPUs in some round; "
+              "a ceiling share is also unreliable when the ceiling is, or when it exceeds 100 %)")
     if arguments.lab_gradient_fraction < 1.0:
         print(f"(the lab-style gradient pass ran {100 * arguments.lab_gradient_fraction:.0f}% of the training split per round)")
     print()
-    print(f"speedup of initlab, median of per-round ratios: gradient pass {gradient_speedup:.2f}x, training epoch {training_speedup:.2f}x")
+    gradient_mark = mark_if("lab_gradient" in loaded or "initlab_gradient" in loaded)
+    training_mark = mark_if("lab_training" in loaded or "initlab_training" in loaded)
+    print(f"speedup of initlab, median of per-round ratios: gradient pass {gradient_speedup:.2f}x{gradient_mark}, "
+          f"training epoch {training_speedup:.2f}x{training_mark}")
     return gradient_speedup, training_speedup
 
 
 def print_study_table(study: StudyTiming, other_load: float) -> None:
-    """Print where the whole study's wall-clock time went, and its peak memory."""
+    """Print where the whole study's wall-clock time went, and its peak memory.
+
+    The wall clock is marked unreliable when ``other_load`` exceeds OTHER_LOAD_LIMIT.
+    """
+    wall_mark = mark_if(other_load > OTHER_LOAD_LIMIT)
     print()
     print(f"whole study: {study.jobs} jobs in {study.workdir}; other processes used {100 * other_load:.0f} % of the CPUs meanwhile")
-    print(f"  wall clock                               {study.wall_seconds / 60:8.2f} min")
+    print(f"  wall clock                               {study.wall_seconds / 60:8.2f} min{wall_mark}")
     print(f"  inside the jobs' compute (union)         {study.compute_seconds / 60:8.2f} min")
     for rule, seconds in sorted(study.rule_compute_seconds.items(), key=lambda item: -item[1]):
         print(f"    {rule:<38} {seconds:8.1f} s")
@@ -289,12 +327,21 @@ def main(argv: list[str] | None = None) -> None:
     flops = count_flops(build_network(dataset.in_features, arguments.activation))
     results, other_load = run_rounds(arguments, dataset, device)
     shares = ceiling_shares(results, flops)
+    loaded = find_loaded(other_load)
+    over_ceiling = [name for name, share in shares.items() if share > 1.0]
 
-    gradient_speedup, training_speedup = print_kernel_table(arguments, data_description, device, flops, results, other_load, shares)
+    gradient_speedup, training_speedup = print_kernel_table(arguments, data_description, device, flops, results, other_load, shares, loaded)
     study_minutes = float("nan")
     if study is not None:
         print_study_table(study, study_other_load)
         study_minutes = study.wall_seconds / 60
+        if study_other_load > OTHER_LOAD_LIMIT:
+            loaded["study"] = study_other_load
+
+    warning = describe_unreliable(loaded, over_ceiling)
+    if warning is not None:
+        print()
+        print(warning)
     print(f"speedup gradient={gradient_speedup:.2f} train={training_speedup:.2f} study_minutes={study_minutes:.2f}", flush=True)
 
 
