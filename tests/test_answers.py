@@ -80,7 +80,7 @@ def accuracy_aggregate(activation, initialisation, mean, sd=None, seeds=1, diver
     }
 
 
-# The textbook run: what Glorot & Bengio (2010) and He et al. (2015) describe.
+# The textbook run: what Glorot and Bengio (2010) and He et al. (2015) describe.
 TEXTBOOK_PROFILES = {
     ("tanh", "standard"): SHRINKING,
     ("tanh", "xavier_uniform"): FLAT,
@@ -187,14 +187,16 @@ def test_every_answer_present_in_both_languages(textbook: dict) -> None:
 
 def test_textbook_q1_agrees_with_literature(textbook: dict) -> None:
     english = textbook["en"][1]
-    assert "with standard it shrinks towards the input" in english.conclusion
+    assert "with the standard initialisation it shrinks towards the input" in english.conclusion
     assert "with Xavier (uniform) it keeps about the same size in every layer" in english.conclusion
     assert "with Kaiming (uniform) it grows towards the input" in english.conclusion
-    assert "as Glorot & Bengio (2010) report" in english.text
+    assert "as Glorot and Bengio (2010) report" in english.text
     assert "shows otherwise" not in english.text
 
     french = textbook["fr"][1]
-    assert "avec standard, il diminue en revenant vers l'entrée" in french.conclusion
+    assert "Avec l'initialisation standard, le gradient diminue en revenant vers l'entrée." in french.conclusion
+    assert "Avec l'initialisation de Kaiming (uniforme), le gradient augmente en revenant vers l'entrée." in french.conclusion
+    assert ";" not in french.conclusion
     assert "comme le rapportent Glorot et Bengio (2010)" in french.text
     assert "montre autre chose" not in french.text
 
@@ -265,11 +267,11 @@ def test_q3_profile_change_is_named() -> None:
 def test_q4_textbook_ranking(textbook: dict) -> None:
     english = textbook["en"][4]
     assert english.conclusion.startswith("The best test accuracy comes from Kaiming (uniform) at 52.00%")
-    assert "with one seed the seed-to-seed spread is unknown" in english.text
+    assert "With one seed the seed-to-seed spread is unknown" in english.text
     assert "These numbers come from a single seed" in english.text
     french = textbook["fr"][4]
-    assert french.conclusion.startswith("La meilleure exactitude en test revient à Kaiming (uniforme) avec 52,00\u00a0%")
-    assert "avec un seul germe, on ignore la variation" in french.text
+    assert french.conclusion.startswith("La meilleure exactitude en test revient à l'initialisation de Kaiming (uniforme) avec 52,00\u00a0%")
+    assert "Avec un seul germe, on ignore la variation" in french.text
 
 
 def test_q4_reversed_ranking() -> None:
@@ -280,18 +282,19 @@ def test_q4_reversed_ranking() -> None:
     english = answers_of(gradients, accuracy, "en")[4]
     french = answers_of(gradients, accuracy, "fr")[4]
 
-    assert english.conclusion.startswith("The best test accuracy comes from standard at 60.00%")
+    assert english.conclusion.startswith("The best test accuracy comes from the standard initialisation at 60.00%")
     assert english.conclusion.endswith("Kaiming (uniform) at 30.00%.")
-    assert "is not the most accurate here (standard is)" in english.text
-    assert french.conclusion.startswith("La meilleure exactitude en test revient à standard avec 60,00\u00a0%")
-    assert "n'est pas la plus exacte ici (c'est standard)" in french.text
+    assert "but it is not the most accurate here: the standard initialisation is." in english.text
+    assert french.conclusion.startswith("La meilleure exactitude en test revient à l'initialisation standard avec 60,00\u00a0%")
+    assert "ce n'est pas l'initialisation la plus exacte ici : c'est l'initialisation standard." in french.text
 
 
 def test_q4_flattest_is_best_in_textbook_order() -> None:
     accuracies = dict(TEXTBOOK_ACCURACY)
     accuracies[("tanh", "xavier_uniform")] = 55.0
     gradients, accuracy = build_summaries(accuracies=accuracies)
-    assert "Xavier (uniform) (ratio 1.00), is also the most accurate" in answers_of(gradients, accuracy, "en")[4].text
+    expected = "Before training, Xavier (uniform) gives the gradient that is the most even across layers (ratio 1.00), and it is also the most accurate."
+    assert expected in answers_of(gradients, accuracy, "en")[4].text
 
 
 def test_diverged_cell_is_never_ranked() -> None:
@@ -302,7 +305,7 @@ def test_diverged_cell_is_never_ranked() -> None:
     assert "Kaiming" not in english[4].conclusion
     assert english[4].conclusion.startswith("The best test accuracy comes from Xavier (uniform)")
     assert "Kaiming (uniform) diverged (epoch 3) and has no test accuracy, so it is not ranked." in english[4].text
-    assert "L'entraînement avec Kaiming (uniforme) a divergé (époque 3)" in french[4].text
+    assert "L'entraînement avec l'initialisation de Kaiming (uniforme) a divergé (époque 3)" in french[4].text
     assert "With Kaiming (uniform), the tanh training diverged" in english[7].text
     # Without Kaiming the two networks no longer rank the same set, so no ranking is compared.
     assert "rank in the same order" not in english[6].text
@@ -311,8 +314,10 @@ def test_diverged_cell_is_never_ranked() -> None:
 def test_partly_diverged_cell_is_not_ranked() -> None:
     gradients, accuracy = build_summaries(seeds=3, sds={key: 0.5 for key in TEXTBOOK_ACCURACY}, diverged={("tanh", "standard"): (2,)})
     english = answers_of(gradients, accuracy, "en")[4]
-    assert "standard diverged in 1 of 3 seeds (epoch 2)" in english.text.replace("Standard", "standard")
-    assert "standard at" not in english.conclusion
+    french = answers_of(gradients, accuracy, "fr")[4]
+    assert "The standard initialisation diverged in 1 of 3 seeds (epoch 2)." in english.text
+    assert "standard initialisation at" not in english.conclusion
+    assert "L'entraînement avec l'initialisation standard a divergé pour 1 germe sur 3 (époque 2)." in french.text
 
 
 def test_several_seeds_gap_exceeds_spread() -> None:
@@ -324,7 +329,7 @@ def test_several_seeds_gap_exceeds_spread() -> None:
     assert "Kaiming (uniform) at 52.00%\u00a0±\u00a00.50" in english.conclusion
     assert "more than the seed-to-seed standard deviation (0.50 points)" in english.text
     assert "Numbers are means over 3 seeds" in english.text
-    assert "plus que l'écart type entre les germes (0,50 points)" in french.text
+    assert "plus que l'écart type entre les germes (0,50 point)" in french.text
     assert "single seed" not in english.text
 
 
@@ -343,7 +348,8 @@ def test_borderline_profile_is_flagged() -> None:
     gradients, accuracy = build_summaries(seeds=3)
     for aggregate in gradients["aggregate"]:
         if aggregate["activation"] == "tanh" and aggregate["initialisation"] == "xavier_uniform":
-            aggregate["spread_ratio"] = stat(1.2, 0.2, 3)
+            # Ratio 1.20 ± 0.20: "constant", but 1.40 would count as shrinking.
+            aggregate.update(gradient_aggregate("tanh", "xavier_uniform", aggregate["phase"], [1e-2, 1e-2, 1e-2, 1e-2, 1.2e-2], 3, ratio_sd=0.2))
     assert "borderline" in answers_of(gradients, accuracy, "en")[1].text
     assert "cas limite" in answers_of(gradients, accuracy, "fr")[1].text
 
@@ -381,8 +387,8 @@ def test_missing_initialisation_is_named() -> None:
     english = answers_of(gradients, accuracy, "en")
     french = answers_of(gradients, accuracy, "fr")
 
-    assert "This run's tanh grid lacks Kaiming (uniform), so the answer covers only standard and Xavier (uniform)." in english[1].text
-    assert "ne contient pas Kaiming (uniforme)" in french[1].text
+    assert "This run's tanh grid lacks Kaiming (uniform), so the answer covers only the standard initialisation and Xavier (uniform)." in english[1].text
+    assert "ne contient pas l'initialisation de Kaiming (uniforme)" in french[1].text
     assert english[5].conclusion == "Only Xavier (uniform) was measured before and after training in this run."
     assert all(answer.answered for answer in english.values())
 
@@ -393,13 +399,13 @@ def test_custom_standard_entry_not_lab_cell() -> None:
         {"activation": "tanh", "initialisation": "standard", "scheme": "xavier_uniform", "gain": 2.0},
     ]
     english = answers_of(gradients, accuracy, "en")
-    assert "lacks standard" in english[1].text
+    assert "lacks the standard initialisation" in english[1].text
 
 
 def test_q6_q7_textbook_comparison(textbook: dict) -> None:
     similar, different = textbook["en"][6], textbook["en"][7]
     assert similar.conclusion == "In both networks the initialisations rank in the same order of test accuracy: Kaiming (uniform) > Xavier (uniform) > standard."
-    assert "With standard, the gradient shrinks towards the input in both networks" in similar.text
+    assert "With the standard initialisation, the gradient shrinks towards the input in both networks" in similar.text
     assert "With Xavier (uniform), the gradient keeps about the same size in every layer in the tanh network (ratio 1.00) but shrinks towards the input in the ReLU network (ratio 4.00)." in different.text
     assert "of the ReLU network's bias gradients are exactly zero" in different.text
     assert "as He et al. (2015) report" in different.text
@@ -445,7 +451,7 @@ def test_single_epoch_wording() -> None:
         aggregate["history"] = aggregate["history"][-1:]
     english = answers_of(gradients, accuracy, "en")
     french = answers_of(gradients, accuracy, "fr")
-    assert "Over its single epoch the training loss averaged 1.00" in english[3].text
+    assert "Averaged over its single epoch, first mini-batches included, the training loss is 1.00" in english[3].text
     assert "after the single epoch" in english[4].text
     assert "after epoch 1 and" not in english[4].text
     assert "Sur son unique époque" in french[3].text
@@ -462,3 +468,164 @@ def test_q2_weight_gradients_follow_numbers(textbook: dict) -> None:
     flat = answers_of(gradients, accuracy, "en")[2].text
     assert "the weights' updates are about even across layers" in flat
     assert "the imbalance therefore lies" not in flat
+
+
+def printed_percentages(text: str) -> list[float]:
+    """Return the English percentages of ``text`` as printed, such as 46.52 for "46.52%"."""
+    return [float(value) for value in re.findall(r"(\d+\.\d\d)%", text)]
+
+
+def test_q4_gap_matches_printed_accuracies() -> None:
+    # Unrounded, 46.5178 − 12.5344 = 33.9834 would print as 33.98; the printed 46.52 − 12.53 is 33.99.
+    accuracies = dict(TEXTBOOK_ACCURACY)
+    accuracies[("tanh", "xavier_uniform")] = 46.5178
+    accuracies[("tanh", "standard")] = 12.5344
+    accuracies[("tanh", "kaiming_uniform")] = 52.0
+    gradients, accuracy = build_summaries(accuracies=accuracies)
+    english = answers_of(gradients, accuracy, "en")[4]
+    french = answers_of(gradients, accuracy, "fr")[4]
+
+    assert printed_percentages(english.conclusion) == [52.0, 46.52, 12.53]
+    assert "Xavier (uniform) is 33.99 points above the standard initialisation." in english.text
+    assert "33.98" not in english.text
+    assert "de 33,99 points." in french.text
+    assert "Kaiming (uniform) is 5.48 points above Xavier (uniform)." in english.text
+
+
+def test_q6_q7_gap_matches_printed_accuracies() -> None:
+    accuracies = dict(TEXTBOOK_ACCURACY)
+    accuracies[("tanh", "standard")] = 46.5178
+    accuracies[("relu", "standard")] = 12.5344
+    gradients, accuracy = build_summaries(accuracies=accuracies)
+    different = answers_of(gradients, accuracy, "en")[7]
+    assert "46.52% with tanh against 12.53% with ReLU, 33.99 points apart" in different.text
+
+
+def test_gap_equal_to_printed_spread_ties() -> None:
+    # Unrounded, the gap of 1.004 points exceeds the spread of 1.0; as printed, both read 1.00.
+    sds = {key: 1.0 for key in TEXTBOOK_ACCURACY}
+    accuracies = dict(TEXTBOOK_ACCURACY)
+    accuracies[("tanh", "kaiming_uniform")] = 51.004
+    gradients, accuracy = build_summaries(accuracies=accuracies, seeds=3, sds=sds)
+    english = answers_of(gradients, accuracy, "en")[4]
+
+    assert "their gap of 1.00 points is within the seed-to-seed standard deviation (1.00 points)" in english.conclusion
+    assert "Kaiming (uniform) is 1.00 points above Xavier (uniform). This is within the seed-to-seed standard deviation (1.00 points)" in english.text
+
+
+def test_ratio_matches_printed_deviations() -> None:
+    # Layer 1 prints as 1.56 × 10⁻⁴ and layer 5 as 1.00 × 10⁻³: 1.00 / 0.156 = 6.41, where the unrounded ratio is 6.39.
+    profiles = dict(TEXTBOOK_PROFILES)
+    profiles[("tanh", "standard")] = [1.5649e-4, 2e-4, 4e-4, 7e-4, 1e-3]
+    gradients, accuracy = build_summaries(profiles=profiles)
+    english = answers_of(gradients, accuracy, "en")
+    french = answers_of(gradients, accuracy, "fr")
+
+    assert "standard deviation 1.56\u00a0×\u00a010⁻⁴ at layer 1 and 1.00\u00a0×\u00a010⁻³ at layer 5, ratio 6.41," in english[1].text
+    assert "1.56\u00a0×\u00a010⁻⁴, 6.41 times smaller than at layer 5" in english[2].text
+    assert "6.39" not in english[1].text + english[2].text
+    assert "soit 6,41 fois moins qu'à la couche 5" in french[2].text
+
+
+def test_q1_scale_factor_matches_printed_deviations() -> None:
+    # Layer-1 stds print as 1.56 × 10⁻⁴ (standard) and 2.00 × 10⁻² (Kaiming): 2.00 / 0.0156 = 128.2.
+    profiles = dict(TEXTBOOK_PROFILES)
+    profiles[("tanh", "standard")] = [1.5649e-4, 2e-4, 4e-4, 7e-4, 1e-3]
+    gradients, accuracy = build_summaries(profiles=profiles)
+    assert "a factor of 128.2," in answers_of(gradients, accuracy, "en")[1].text
+
+
+def test_thresholds_apply_to_printed_values() -> None:
+    # 1.2504 prints as 1.25, which the notes call "within a factor 1.25".
+    assert classify_scale(1.2504) == "same"
+    assert classify_scale(1.2551) == "larger"
+    profiles = dict(TEXTBOOK_PROFILES)
+    profiles[("tanh", "xavier_uniform")] = [1e-3, 1e-3, 1e-3, 1e-3, 1.2504e-3]
+    gradients, accuracy = build_summaries(profiles=profiles)
+    english = answers_of(gradients, accuracy, "en")[1]
+    assert "with Xavier (uniform) it keeps about the same size in every layer" in english.conclusion
+    assert "ratio 1.25, so the gradient keeps about the same size" in english.text
+
+
+def q3_with_standard_accuracy(mean: float, final_loss: float = 1.0, best: float | None = None) -> dict[str, object]:
+    """Return Q3 in both languages for a run where tanh standard reaches ``mean`` and, if given, ReLU Kaiming ``best``."""
+    accuracies = dict(TEXTBOOK_ACCURACY)
+    accuracies[("tanh", "standard")] = mean
+    if best is not None:
+        accuracies[("relu", "kaiming_uniform")] = best
+    gradients, accuracy = build_summaries(accuracies=accuracies)
+    for aggregate in accuracy["aggregate"]:
+        if aggregate["activation"] == "tanh" and aggregate["initialisation"] == "standard":
+            aggregate["history"][-1]["loss"] = stat(final_loss)
+    return {language: answers_of(gradients, accuracy, language)[3] for language in LANGUAGES}
+
+
+def test_q3_loss_near_chance_is_not_chance_accuracy() -> None:
+    # The reported case: a loss near ln 10 but 46.52 % test accuracy, far above the 10 % of guessing.
+    answers = q3_with_standard_accuracy(46.52, final_loss=2.25)
+    assert "still close to the chance level ln 10" in answers["en"].text
+    assert "barely started learning" not in answers["en"].text
+    assert "à peine commencé" not in answers["fr"].text
+    # Kaiming tanh at 52.00 % is the best: (46.52 − 10) / (52 − 10) = 87 %.
+    assert "covers 87% of the way from chance (10.00%) to the best test accuracy of this run, 52.00% for the tanh network with Kaiming (uniform)." in answers["en"].text
+
+
+def test_q3_chance_accuracy_barely_learning() -> None:
+    answers = q3_with_standard_accuracy(14.0)
+    assert "Its test accuracy of 14.00% is within 5.00 points of the 10.00% that guessing gives with 10 classes, so this network has barely started learning." in answers["en"].text
+    assert "ce réseau a donc à peine commencé à apprendre" in answers["fr"].text
+    assert "A test accuracy within 5.00 points of chance" in answers["en"].text
+
+
+def test_q3_far_behind_best() -> None:
+    # (30 − 10) / (60 − 10) = 40 %, under the 50 % threshold.
+    answers = q3_with_standard_accuracy(30.0, best=60.0)
+    assert "covers 40% of the way" in answers["en"].text
+    assert "60.00% for the ReLU network with Kaiming (uniform). That is less than 50%, so this network lags far behind the best one." in answers["en"].text
+    assert "reste donc loin derrière le meilleur" in answers["fr"].text
+    assert "barely" not in answers["en"].text
+
+
+def test_q3_best_cell() -> None:
+    answers = q3_with_standard_accuracy(70.0)
+    assert "Its test accuracy of 70.00% is the best of this run." in answers["en"].text
+    assert "est la meilleure de cette exécution" in answers["fr"].text
+
+
+def test_plural_forms_in_answers() -> None:
+    gradients, accuracy = build_summaries(seeds=3, sds={key: 0.5 for key in TEXTBOOK_ACCURACY}, diverged={("tanh", "standard"): (1, 2)})
+    english = answers_of(gradients, accuracy, "en")[4].text
+    french = answers_of(gradients, accuracy, "fr")[4].text
+    assert "diverged in 2 of 3 seeds (epochs 1 and 2)" in english
+    assert "a divergé pour 2 germes sur 3 (époques 1 et 2)" in french
+    assert "(s)" not in english + french
+
+
+def test_french_answers_chain_at_most_two_clauses(textbook: dict) -> None:
+    # Brackets hold intervals such as [-1,60 × 10⁻⁴; 1,60 × 10⁻⁴], whose semicolon separates two numbers.
+    for answer in textbook["fr"].values():
+        text = re.sub(r"\[[^\]]*\]", "", answer.text)
+        for sentence in re.split(r"(?<=[.?!])\s+", text):
+            assert sentence.count(";") <= 1, sentence
+        assert "Avec standard" not in answer.text
+
+
+def test_two_hidden_layers_name_layer_two() -> None:
+    profiles = {key: [stds[0], stds[-1]] for key, stds in TEXTBOOK_PROFILES.items()}
+    gradients, accuracy = build_summaries(profiles=profiles)
+    english = answers_of(gradients, accuracy, "en")
+    french = answers_of(gradients, accuracy, "fr")
+
+    assert "at layer 1 and 1.00\u00a0×\u00a010⁻³ at layer 2, ratio 10.0" in english[1].text
+    assert "10.0 times smaller than at layer 2" in english[2].text
+    assert "Layer 2: standard deviation" in english[3].text
+    assert "layer 2: 1.00\u00a0×\u00a010⁻² before" in english[5].text
+    assert "à la couche 2" in french[2].text
+    for answer in english.values():
+        assert "layer 5" not in answer.text.lower(), answer.number
+
+
+def test_q3_below_chance_accuracy() -> None:
+    answers = q3_with_standard_accuracy(4.0)
+    assert "Its test accuracy of 4.00% is more than 5.00 points below the 10.00% that guessing gives" in answers["en"].text
+    assert "n'a donc pas encore appris à classer" in answers["fr"].text

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from initlab.provenance import git_state, read_benchmarks, summarise_times
+from initlab.report import device_text, plural_category
 from initlab.steps.report import render_reports
-from test_answers import TEXTBOOK_ACCURACY, build_summaries
+from initlab.translations import load_translations
+from test_answers import TEXTBOOK_ACCURACY, TEXTBOOK_PROFILES, build_summaries
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO_ROOT / "report" / "templates"
@@ -240,7 +242,10 @@ def test_render_provenance(lab_reports: dict[str, Path]) -> None:
     for library in ("python", "torch", "torchvision", "snakemake", "numpy", "matplotlib"):
         assert f"<th scope=\"row\">{library}</th>" in english
     assert "learning_rate: 0.01" in english
-    assert "cpu (2 threads)" in english
+    assert "<dt>Device</dt><dd>CPU (2 threads)</dd>" in english
+    assert "<dt>Appareil de calcul</dt><dd>processeur (2 fils d'exécution)</dd>" in french
+    assert "threads" not in french
+    assert "<dt>Checked against official checksums</dt><dd>yes</dd>" in english
     # Three jobs of this run: 4 + 12.5 + 3 seconds; stale files are left out.
     assert "Every job (3)" in english
     assert "19.5" in english
@@ -271,10 +276,11 @@ def test_render_marks_diverged_training(tmp_path: Path) -> None:
     reports = render(tmp_path, summaries=summaries)
     english = page_text(reports["en"])
     french = page_text(reports["fr"])
-    assert english.index("The training ReLU, Kaiming (uniform) diverged in 1 of 1 seed(s) (epoch 2)") < english.index("<header>")
+    assert english.index("The ReLU network with Kaiming (uniform) diverged in 1 of 1 seed (epoch 2).") < english.index("<header>")
+    assert french.index("Le réseau ReLU avec l'initialisation de Kaiming (uniforme) a divergé pour 1 germe sur 1 (époque 2).") < french.index("<header>")
     assert '<tr class="diverged">' in english
-    assert "diverged in 1 of 1 seed(s), epoch 2" in english
-    assert "divergence pour 1 germe(s) sur 1, époque 2" in french
+    assert "diverged in 1 of 1 seed, epoch 2" in english
+    assert "divergence pour 1 germe sur 1, époque 2" in french
 
 
 def test_render_missing_figure_shows_note(tmp_path: Path) -> None:
@@ -319,7 +325,8 @@ def test_render_extended_grid(tmp_path: Path) -> None:
     # tanh Kaiming 52, gelu Xavier 51.5 and relu Kaiming 51 are within the 1.5-point seed spread of the first: tied at rank 1.
     assert ranking.count("<td>1 (tie)</td>") == 3
     assert "Cells marked as tied share a rank" in english
-    assert "diverged in 3 of 3 seed(s)" in ranking
+    assert "diverged in 3 of 3 seeds, epochs 1, 1 and 2" in ranking
+    assert "divergence pour 3 germes sur 3, époques 1, 1 et 2" in french
     assert "(égalité)" in french
     # Figures show the first seed; tables give means over seeds.
     assert "Figures show seed 1; tables and answers give means ± standard deviations over the 3 seeds." in english
@@ -363,3 +370,109 @@ def test_git_state_reports_git_failure(tmp_path: Path, monkeypatch: pytest.Monke
     assert state.problem == "git_failed"
     assert state.detail == "fatal: detected dubious ownership in repository at '/srv/initlab'"
     assert state.commit is None
+
+
+def test_render_no_checksums_not_applicable(tmp_path: Path) -> None:
+    # digits and synthetic have no official checksums: the data step writes "verified": null.
+    reports = render(tmp_path, description={**DESCRIPTION, "verified": None})
+    english = page_text(reports["en"])
+    french = page_text(reports["fr"])
+    assert "<dt>Checked against official checksums</dt><dd>not applicable (this dataset has no official checksums)</dd>" in english
+    assert "<dd>sans objet (ce jeu de données n'a pas de sommes de contrôle officielles)</dd>" in french
+    for text in (english, french):
+        assert 'id="warnings"' not in text
+        assert "verify_checksums" not in text
+
+
+def test_render_synthetic_warning_at_top(tmp_path: Path) -> None:
+    description = {**DESCRIPTION, "name": "synthetic", "verified": None, "source": "uniform random pixels and labels, seed 0"}
+    reports = render(tmp_path, description=description)
+    english = page_text(reports["en"])
+    french = page_text(reports["fr"])
+    assert english.index("its images and labels are seeded random numbers") < english.index("<header>")
+    assert "meant for benchmarks and tests of the workflow, not for conclusions" in english
+    assert french.index("ses images et ses étiquettes sont des nombres aléatoires") < french.index("<header>")
+    assert "not applicable" in english
+
+
+def test_render_wording_conventions(lab_reports: dict[str, Path]) -> None:
+    english = page_text(lab_reports["en"])
+    french = page_text(lab_reports["fr"])
+    for text in (english, french):
+        # "seed(s)" and "epoch(s)" are gone; "Total (s)" is a unit of seconds.
+        assert not re.search(r"\w\(s\)", text)
+        assert "Glorot & Bengio" not in text
+    assert "Glorot and Bengio (2010)" in english
+    assert "Glorot et Bengio (2010)" in french
+    assert "<h2>Dispositif expérimental</h2>" in french
+    assert "Montage" not in french
+    assert "Avec standard" not in french
+    assert "rapetisser" not in french
+    # Lab config: 2 × 3 × 1 grid, 5 epochs, 5 hidden layers.
+    assert "2 activations × 3 initialisations × 1 seed: 6 trainings and 12 gradient measurements" in english
+    assert "2 activations × 3 initialisations × 1 germe : 6 entraînements et 12 mesures du gradient" in french
+    assert "mini-batches of 128 images, 5 epochs," in english
+    assert "mini-lots de 128 images, 5 époques," in french
+
+
+def test_render_single_cell_grid_is_singular(tmp_path: Path) -> None:
+    config = {**LAB_CONFIG, "activations": ["tanh"], "initialisations": ["standard"], "training": {**LAB_CONFIG["training"], "epochs": 1}}
+    gradients, accuracy = build_summaries()
+    gradients["aggregate"] = [item for item in gradients["aggregate"] if (item["activation"], item["initialisation"]) == ("tanh", "standard")]
+    accuracy["aggregate"] = [item for item in accuracy["aggregate"] if (item["activation"], item["initialisation"]) == ("tanh", "standard")]
+    reports = render(tmp_path, config=config, summaries=(gradients, accuracy))
+    english = page_text(reports["en"])
+    french = page_text(reports["fr"])
+    assert "1 activation × 1 initialisation × 1 seed: 1 training and 2 gradient measurements" in english
+    assert "mini-batches of 128 images, 1 epoch, cross-entropy" in english
+    assert "1 activation × 1 initialisation × 1 germe : 1 entraînement et 2 mesures du gradient" in french
+    assert "mini-lots de 128 images, 1 époque, perte" in french
+
+
+def test_render_two_hidden_layers(tmp_path: Path) -> None:
+    config = {**LAB_CONFIG, "network": {"hidden_layers": 2, "width": 1000}}
+    profiles = {key: [stds[0], stds[-1]] for key, stds in TEXTBOOK_PROFILES.items()}
+    reports = render(tmp_path, config=config, summaries=build_summaries(profiles=profiles))
+    english = page_text(reports["en"])
+    french = page_text(reports["fr"])
+    assert "goes through 2 hidden Linear layers of 1000 units" in english
+    assert "the gradient of the bias of each of the first 2 Linear layers is recorded" in english
+    assert "at the last hidden layer (layer 2) divided by that at layer 1" in english
+    assert "10.0 times smaller than at layer 2" in english
+    assert "layer 5" not in english.lower()
+    assert "traverse 2 couches Linear cachées de 1000 unités" in french
+    assert "(la couche 2)" in french
+    assert "couche 5" not in french.lower()
+
+
+def test_render_spread_ratio_matches_printed_deviations(tmp_path: Path) -> None:
+    # Layer 1 prints as 1.56 × 10⁻⁴ and layer 5 as 1.00 × 10⁻³: the table's ratio is 1.00 / 0.156 = 6.41, not the unrounded 6.39.
+    profiles = dict(TEXTBOOK_PROFILES)
+    profiles[("tanh", "standard")] = [1.5649e-4, 2e-4, 4e-4, 7e-4, 1e-3]
+    reports = render(tmp_path, summaries=build_summaries(profiles=profiles))
+    english = page_text(reports["en"])
+    assert '<td class="number ratio" rowspan="5">6.41</td>' in english
+    assert "6.39" not in english
+
+
+def test_device_text_in_both_languages() -> None:
+    english = load_translations(TRANSLATIONS, "en")
+    french = load_translations(TRANSLATIONS, "fr")
+    assert device_text("cpu (2 threads)", english, "en") == "CPU (2 threads)"
+    assert device_text("cpu (1 threads)", english, "en") == "CPU (1 thread)"
+    assert device_text("cpu (2 threads)", french, "fr") == "processeur (2 fils d'exécution)"
+    assert device_text("cpu (1 threads)", french, "fr") == "processeur (1 fil d'exécution)"
+    assert device_text("cuda (NVIDIA H200)", english, "en") == "CUDA GPU (NVIDIA H200)"
+    assert device_text("cuda (NVIDIA H200)", french, "fr") == "processeur graphique CUDA (NVIDIA H200)"
+    assert device_text("mps", french, "fr") == "mps"
+
+
+def test_plural_category_rules() -> None:
+    assert plural_category(1, "en") == "one"
+    assert plural_category(0, "en") == "other"
+    assert plural_category(1.0, "en", decimals=2) == "other"
+    assert plural_category(0, "fr") == "one"
+    assert plural_category(1, "fr") == "one"
+    assert plural_category(0.5, "fr", decimals=2) == "one"
+    assert plural_category(1.996, "fr", decimals=2) == "other"
+    assert plural_category(2, "fr") == "other"

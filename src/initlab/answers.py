@@ -12,13 +12,31 @@ std(layer N) / std(layer 1), and it is classified as:
 - shrinking towards the input: ratio > PROFILE_FACTOR;
 - growing towards the input: ratio < 1 / PROFILE_FACTOR;
 - about constant: in between.
+
+Every ratio, factor and difference is computed from its operands rounded as
+the report prints them, and every threshold is applied to the printed result,
+so a reader who redoes the arithmetic on the printed numbers gets the printed
+answer.
 """
 
 import dataclasses
 import math
 
-from initlab.initialisation import LAB_SCHEMES
-from initlab.report import finite, format_factor, format_percent, format_points, format_power, with_sd
+from initlab.model import CLASSES
+from initlab.report import (
+    counted,
+    finite,
+    format_factor,
+    format_percent,
+    format_points,
+    format_power,
+    initialisation_phrase,
+    shown_decimal,
+    shown_factor,
+    shown_power,
+    with_sd,
+)
+from initlab.schemes import LAB_SCHEMES
 
 LAB_ACTIVATIONS = ("tanh", "relu")
 LAB_INITIALISATIONS = LAB_SCHEMES
@@ -31,12 +49,17 @@ SCALE_FACTOR = 1.25
 CLOSE_ACCURACY_POINTS = 2.0
 # Below this fraction, exactly-zero bias gradients count as absent.
 NOTICEABLE_ZERO_FRACTION = 0.01
-# All three datasets (CIFAR-10, digits, synthetic) have ten classes, so chance-level loss is ln 10.
-CHANCE_LOSS = math.log(10)
+# All three datasets (CIFAR-10, digits, synthetic) have ten classes, so guessing gives a loss of ln 10 and 10 % accuracy.
+CHANCE_LOSS = math.log(CLASSES)
+CHANCE_ACCURACY = 100 / CLASSES
 # A final training loss above this fraction of ln 10 counts as near chance level.
 NEAR_CHANCE_FRACTION = 0.95
+# A test accuracy within this many percentage points of CHANCE_ACCURACY counts as chance level.
+CHANCE_MARGIN_POINTS = 5.0
+# Below this share of the way from chance to the run's best test accuracy, a network counts as lagging far behind.
+BEHIND_SHARE = 0.5
 
-# Profiles reported by Glorot & Bengio (2010) for deep tanh networks and by He et al. (2015) for ReLU networks.
+# Profiles reported by Glorot and Bengio (2010) for deep tanh networks and by He et al. (2015) for ReLU networks.
 TANH_EXPECTATIONS = {"standard": "shrinking", "xavier_uniform": "constant"}
 RELU_EXPECTATIONS = {"kaiming_uniform": "constant", "xavier_uniform": "shrinking"}
 
@@ -134,11 +157,27 @@ def classify_ratio(ratio: float) -> str:
     return "constant"
 
 
+def printed_ratio(numerator: float, denominator: float) -> float:
+    """Return numerator / denominator from both values as format_power prints them, rounded as format_factor prints it.
+
+    NaN when either value is missing or not positive.
+    """
+    top, bottom = shown_power(numerator), shown_power(denominator)
+    if not (math.isfinite(top) and math.isfinite(bottom)) or top <= 0 or bottom <= 0:
+        return math.nan
+    return shown_factor(top / bottom)
+
+
 def profile_of(aggregate: dict) -> Profile:
-    """Summarise one gradient aggregate: spread ratio, its class, and the numbers of layers 1 and N."""
+    """Summarise one gradient aggregate: spread ratio, its class, and the numbers of layers 1 and N.
+
+    The ratio divides the printed mean standard deviations of layer N and
+    layer 1. With several seeds its sd is the seed-to-seed sd of the per-seed
+    ratios of the summary.
+    """
     layers = aggregate["layers"]
     first, last = layers[0], layers[-1]
-    ratio = mean_of(aggregate["spread_ratio"])
+    ratio = printed_ratio(mean_of(last["std"]), mean_of(first["std"]))
     ratio_sd = sd_of(aggregate["spread_ratio"])
     kind = classify_ratio(ratio)
     borderline = math.isfinite(ratio_sd) and classify_ratio(ratio - ratio_sd) != classify_ratio(ratio + ratio_sd)
@@ -178,7 +217,8 @@ def scale_change(before: dict, after: dict) -> float:
 
 
 def classify_scale(factor: float) -> str:
-    """Return "larger", "smaller", "same" or "unknown" for a before-to-after factor."""
+    """Return "larger", "smaller", "same" or "unknown" for a before-to-after factor, rounded as format_factor prints it."""
+    factor = shown_factor(factor)
     if not math.isfinite(factor):
         return "unknown"
     if factor > SCALE_FACTOR:
@@ -203,10 +243,20 @@ def score_of(aggregate: dict) -> Score:
     )
 
 
+def printed_accuracy(score: Score) -> float:
+    """Return the score's mean test accuracy as format_percent prints it (two decimals)."""
+    return shown_decimal(score.mean)
+
+
+def accuracy_gap(first: Score, second: Score) -> float:
+    """Return first minus second in percentage points, from the accuracies as printed, so the printed gap adds up."""
+    return shown_decimal(printed_accuracy(first) - printed_accuracy(second))
+
+
 def seed_spread(first: Score, second: Score) -> float:
-    """Return the larger seed-to-seed standard deviation of two scores; NaN unless both are known."""
+    """Return the larger seed-to-seed standard deviation of two scores as format_points prints it; NaN unless both are known."""
     if math.isfinite(first.sd) and math.isfinite(second.sd):
-        return max(first.sd, second.sd)
+        return shown_decimal(max(first.sd, second.sd))
     return math.nan
 
 
@@ -214,17 +264,17 @@ def rank_scores(scores: list[Score]) -> list[RankedScore]:
     """Rank the scores without divergence by mean test accuracy, best first.
 
     A score ties with the first score of the current rank when their gap is
-    below the larger of their seed-to-seed standard deviations. With one seed
-    that spread is unknown, so nothing ties. Comparing with the rank's first
-    score, not the previous one, keeps a long chain of small gaps from merging
-    distant scores.
+    at most the larger of their seed-to-seed standard deviations, both as
+    printed. With one seed that spread is unknown, so nothing ties. Comparing
+    with the rank's first score, not the previous one, keeps a long chain of
+    small gaps from merging distant scores.
     """
     ranked = sorted((score for score in scores if score.ranked), key=lambda score: -score.mean)
     rows: list[RankedScore] = []
     leader: RankedScore | None = None
     for position, score in enumerate(ranked, start=1):
         spread = seed_spread(leader.score, score) if leader else math.nan
-        if leader is not None and math.isfinite(spread) and leader.score.mean - score.mean < spread:
+        if leader is not None and math.isfinite(spread) and accuracy_gap(leader.score, score) <= spread:
             rows.append(RankedScore(leader.rank, score, True))
             continue
         leader = RankedScore(position, score, False)
@@ -274,6 +324,7 @@ class Wording:
 
     def __init__(self, translations: dict, language: str) -> None:
         self.language = language
+        self.translations = translations
         self.strings = translations["answers"]
         self.activation_names = translations["activations"]
         self.scheme_names = translations["schemes"]
@@ -286,7 +337,20 @@ class Wording:
         return template.format(**params)
 
     def initialisation(self, name: str) -> str:
+        """Return the initialisation's name for running text, with the article that the language needs."""
+        return initialisation_phrase(self.translations, name)
+
+    def label(self, name: str) -> str:
+        """Return the initialisation's bare name, for list items, orderings and brackets."""
         return self.scheme_names.get(name, name)
+
+    def count(self, noun: str, count: float, **params) -> str:
+        """Return a counted phrase, such as "1 seed" or "3 seeds", in the language's plural form."""
+        return counted(self.translations, noun, count, self.language, **params)
+
+    def epochs(self, epochs: list) -> str:
+        """Return "epoch 3" or "epochs 1, 1 and 2" for the epochs at which seeds diverged."""
+        return self.count("epoch_numbers", len(epochs), numbers=self.join([str(epoch) for epoch in epochs]) or "?")
 
     def activation(self, name: str) -> str:
         return self.activation_names.get(name, name)
@@ -298,7 +362,7 @@ class Wording:
         return self.say("list_join", head=", ".join(items[:-1]), last=items[-1])
 
     def join_clauses(self, clauses: list[str]) -> str:
-        """Join clauses that contain commas themselves. French separates them with semicolons."""
+        """Join clauses that contain commas themselves, as the language's clause_join sets (French: separate sentences)."""
         if len(clauses) <= 1:
             return "".join(clauses)
         return self.say("clause_join", head=self.say("clause_separator").join(clauses[:-1]), last=clauses[-1])
@@ -309,11 +373,14 @@ class Wording:
     def factor(self, value: float) -> str:
         return format_factor(value, self.language)
 
-    def percent(self, value: float) -> str:
-        return format_percent(value, self.language)
+    def percent(self, value: float, digits: int = 2) -> str:
+        return format_percent(value, self.language, digits)
 
-    def points(self, value: float) -> str:
-        return format_points(value, self.language)
+    def points(self, value: float, noun: str = "points") -> str:
+        """Return a difference of percentages with its unit, such as "2.00 points" or "0,50 point"."""
+        if not math.isfinite(value):
+            return format_points(value, self.language)
+        return self.count(noun, value, decimals=2)
 
     def ratio(self, profile: Profile) -> str:
         """Return the profile's spread ratio, as "mean ± sd" when several seeds give an sd."""
@@ -334,7 +401,7 @@ class Wording:
 
     def divergence(self, score: Score) -> str:
         """Return the sentence that marks a score with diverged seeds as diverged and unranked."""
-        epochs = self.join([str(epoch) for epoch in score.diverged_epochs]) or "?"
+        epochs = self.epochs(score.diverged_epochs)
         if score.finished == 0:
             return self.say("diverged_all", initialisation=self.initialisation(score.initialisation), epochs=epochs)
         return self.say(
@@ -342,16 +409,18 @@ class Wording:
             initialisation=self.initialisation(score.initialisation),
             diverged=score.diverged,
             seeds=score.seeds,
+            diverged_seeds=self.count("seed", score.diverged),
+            all_seeds=self.count("seed", score.seeds),
             epochs=epochs,
             accuracy=self.percent(score.mean),
         )
 
     def gap_verdict(self, first: Score, second: Score) -> str:
-        """Say whether the gap between two scores exceeds the seed-to-seed standard deviation, or that it is unknown."""
+        """Say whether the printed gap between two scores exceeds the printed seed-to-seed standard deviation, or that it is unknown."""
         spread = seed_spread(first, second)
         if not math.isfinite(spread):
             return self.say("gap.unknown")
-        key = "gap.exceeds" if abs(first.mean - second.mean) > spread else "gap.within"
+        key = "gap.exceeds" if abs(accuracy_gap(first, second)) > spread else "gap.within"
         return self.say(key, spread=self.points(spread))
 
     def missing_activation(self, number: int, activation: str) -> Answer:
@@ -379,6 +448,16 @@ class Wording:
     def thresholds(self) -> str:
         return self.say("thresholds", factor=self.factor(PROFILE_FACTOR), inverse=self.factor(1 / PROFILE_FACTOR))
 
+    def learning_rule(self) -> str:
+        """Return the note that states the thresholds of training_context and accuracy_context."""
+        return self.say(
+            "q3.learning_rule",
+            margin=self.points(CHANCE_MARGIN_POINTS),
+            chance_accuracy=self.percent(CHANCE_ACCURACY),
+            behind=self.percent(100 * BEHIND_SHARE, digits=0),
+            near_loss=self.percent(100 * NEAR_CHANCE_FRACTION, digits=0),
+        )
+
     def seeds_note(self, seed_count: int) -> str:
         if seed_count <= 1:
             return self.say("seeds.one")
@@ -388,7 +467,7 @@ class Wording:
         """Return the numbers behind one profile: layer-1 and layer-N std, the ratio and layer 1's central 90 %."""
         return self.say(
             "profile_numbers",
-            initialisation=self.initialisation(name),
+            initialisation=self.label(name),
             first=self.std(profile.first_std),
             last=self.std(profile.last_std),
             layer=profile.last_layer,
@@ -467,11 +546,11 @@ def answer_initialisations_before(study: Study, wording: Wording) -> Answer:
 
     points = [wording.profile_numbers(name, profile) for name, profile in profiles.items()]
     paragraphs = []
-    firsts = {name: profile.first_std for name, profile in profiles.items() if profile.first_std > 0}
+    firsts = {name: profile.first_std for name, profile in profiles.items() if shown_power(profile.first_std) > 0}
     if len(firsts) >= 2:
         largest = max(firsts, key=firsts.get)
         smallest = min(firsts, key=firsts.get)
-        factor = firsts[largest] / firsts[smallest]
+        factor = printed_ratio(firsts[largest], firsts[smallest])
         key = "q1.scale_differs" if factor > SCALE_FACTOR else "q1.scale_similar"
         paragraphs.append(
             wording.say(
@@ -509,11 +588,11 @@ def answer_equal_variance(study: Study, wording: Wording) -> Answer:
             "layer": standard.last_layer,
             "ratio": wording.ratio(standard),
             "factor": wording.factor(standard.ratio),
-            "inverse": wording.factor(1 / standard.ratio) if standard.ratio > 0 else "—",
+            "inverse": wording.factor(printed_ratio(standard.first_std, standard.last_std)),
             "threshold": wording.factor(PROFILE_FACTOR),
         }
         paragraphs.append(wording.say(f"q2.standard_{standard.kind}", **params))
-        weight_ratio = standard.last_weight_std / standard.first_weight_std if standard.first_weight_std > 0 else math.nan
+        weight_ratio = printed_ratio(standard.last_weight_std, standard.first_weight_std)
         if math.isfinite(weight_ratio):
             weights_flat = classify_ratio(weight_ratio) == "constant"
             paragraphs.append(
@@ -533,7 +612,7 @@ def answer_equal_variance(study: Study, wording: Wording) -> Answer:
         points.append(
             wording.say(
                 "q2.point",
-                initialisation=wording.initialisation(name),
+                initialisation=wording.label(name),
                 ratio=wording.ratio(profile),
                 kind=wording.kind(profile),
                 layer=profile.last_layer,
@@ -590,12 +669,15 @@ def answer_standard_after_training(study: Study, wording: Wording) -> Answer:
         )
 
     paragraphs = []
+    notes = [wording.say("scale_rule", threshold=wording.factor(SCALE_FACTOR)), wording.thresholds()]
     score = study.score("tanh", "standard")
     if score is not None:
-        paragraphs += training_context(score, wording)
+        sentences = training_context(score, wording) + accuracy_context(score, best_score(study), wording)
+        if sentences:
+            paragraphs.append(" ".join(sentences))
+            notes.append(wording.learning_rule())
     if profile_after.non_finite_fraction > 0:
         paragraphs.append(wording.say("q3.non_finite", fraction=wording.percent(100 * profile_after.non_finite_fraction)))
-    notes = [wording.say("scale_rule", threshold=wording.factor(SCALE_FACTOR)), wording.thresholds()]
     return Answer(3, question, conclusion, [points, *paragraphs], notes)
 
 
@@ -612,11 +694,48 @@ def training_context(score: Score, wording: Wording) -> list[str]:
         "last": wording.factor(last_loss),
         "epochs": len(score.history),
         "chance": wording.factor(CHANCE_LOSS),
-        "accuracy": wording.accuracy(score),
     }
-    key = "q3.near_chance" if last_loss > NEAR_CHANCE_FRACTION * CHANCE_LOSS else "q3.learned"
+    near_chance = shown_factor(last_loss) > shown_factor(NEAR_CHANCE_FRACTION * CHANCE_LOSS)
+    key = "q3.near_chance" if near_chance else "q3.learned"
     if len(score.history) == 1:
         key += "_single"
+    return [wording.say(key, **params)]
+
+
+def best_score(study: Study) -> Score | None:
+    """Return the score with the highest test accuracy among the run's ranked trainings, lab grid or not."""
+    ranked = [score for score in study.scores.values() if score.ranked]
+    return max(ranked, key=lambda score: score.mean, default=None)
+
+
+def accuracy_context(score: Score, best: Score | None, wording: Wording) -> list[str]:
+    """Place one training's test accuracy between chance level and the run's best, by the thresholds of learning_rule.
+
+    Returns nothing for a training without a ranked accuracy.
+    """
+    if not score.ranked:
+        return []
+    accuracy = printed_accuracy(score)
+    params = {
+        "accuracy": wording.accuracy(score),
+        "chance_accuracy": wording.percent(CHANCE_ACCURACY),
+        "margin": wording.points(CHANCE_MARGIN_POINTS),
+    }
+    if accuracy < CHANCE_ACCURACY - CHANCE_MARGIN_POINTS:
+        return [wording.say("q3.accuracy_below_chance", **params)]
+    if accuracy <= CHANCE_ACCURACY + CHANCE_MARGIN_POINTS:
+        return [wording.say("q3.accuracy_chance", **params)]
+    if best is None or printed_accuracy(best) <= accuracy:
+        return [wording.say("q3.accuracy_best", **params)]
+    # Both accuracies are more than CHANCE_MARGIN_POINTS above chance here, so the denominator is positive.
+    share = shown_decimal(100 * (accuracy - CHANCE_ACCURACY) / (printed_accuracy(best) - CHANCE_ACCURACY), 0)
+    params |= {
+        "share": wording.percent(share, digits=0),
+        "behind": wording.percent(100 * BEHIND_SHARE, digits=0),
+        "best_accuracy": wording.accuracy(best),
+        "best": wording.say("q3.best_cell", activation=wording.activation(best.activation), initialisation=wording.initialisation(best.initialisation)),
+    }
+    key = "q3.accuracy_behind" if share < 100 * BEHIND_SHARE else "q3.accuracy_progress"
     return [wording.say(key, **params)]
 
 
@@ -640,7 +759,7 @@ def answer_performance(study: Study, wording: Wording) -> Answer:
                 "q4.gap",
                 above=wording.initialisation(above.score.initialisation),
                 below=wording.initialisation(below.score.initialisation),
-                gap=wording.points(above.score.mean - below.score.mean),
+                gap=wording.points(accuracy_gap(above.score, below.score)),
                 verdict=wording.gap_verdict(above.score, below.score),
             )
         )
@@ -651,7 +770,7 @@ def answer_performance(study: Study, wording: Wording) -> Answer:
             curves.append(
                 wording.say(
                     "q4.curves" if len(score.history) > 1 else "q4.curves_single",
-                    initialisation=wording.initialisation(score.initialisation),
+                    initialisation=wording.label(score.initialisation),
                     first_val=wording.percent(mean_of(first.get("val_acc"))),
                     last_val=wording.percent(mean_of(last.get("val_acc"))),
                     last_train=wording.percent(mean_of(last.get("acc"))),
@@ -684,7 +803,7 @@ def ranking_sentence(ranking: list[RankedScore], wording: Wording) -> str:
             "q4.tie",
             first=wording.initialisation(leader.score.initialisation),
             second=wording.initialisation(row.score.initialisation),
-            gap=wording.points(leader.score.mean - row.score.mean),
+            gap=wording.points(accuracy_gap(leader.score, row.score)),
             spread=wording.points(seed_spread(leader.score, row.score)),
         )
     return sentence
@@ -732,7 +851,7 @@ def answer_xavier_kaiming_after_training(study: Study, wording: Wording) -> Answ
         factors[name] = factor
         profile_before, profile_after = profile_of(before), profile_of(after)
         params = {
-            "initialisation": wording.initialisation(name),
+            "initialisation": wording.label(name),
             "kind_before": wording.kind(profile_before),
             "kind_after": wording.kind(profile_after),
             "ratio_before": wording.ratio(profile_before),
@@ -765,8 +884,11 @@ def answer_xavier_kaiming_after_training(study: Study, wording: Wording) -> Answ
         else:
             more, less = sorted(known, key=lambda name: -abs(math.log(known[name])))
             conclusion = wording.say("q5.more_change", more=wording.initialisation(more), less=wording.initialisation(less))
+    elif len(names) == 1:
+        conclusion = wording.say("q5.single", initialisation=wording.initialisation(names[0]))
     else:
-        conclusion = wording.say("q5.single", initialisation=wording.join([wording.initialisation(name) for name in names]))
+        unknown = [name for name in names if name not in known]
+        conclusion = wording.say("q5.not_measured", initialisation=wording.join([wording.initialisation(name) for name in unknown]))
     notes = [wording.say("scale_rule", threshold=wording.factor(SCALE_FACTOR)), wording.thresholds()]
     notes += wording.missing_cells("tanh", [name for name in ("xavier_uniform", "kaiming_uniform") if name not in names], names)
     return Answer(5, question, conclusion, [points], notes)
@@ -783,7 +905,7 @@ def answer_tanh_relu(study: Study, wording: Wording) -> list[Answer]:
         return [Answer(number, wording.say(f"q{number}.question"), text, answered=False) for number in (6, 7)]
 
     similarities, differences = compare_networks(study, names, wording)
-    criterion = wording.say("close.seeds" if study.seed_count > 1 else "close.one_seed", points=wording.points(CLOSE_ACCURACY_POINTS))
+    criterion = wording.say("close.seeds" if study.seed_count > 1 else "close.one_seed", points=wording.points(CLOSE_ACCURACY_POINTS, "percentage_points"))
     missing = wording.missing_cells("relu", [name for name in LAB_INITIALISATIONS if name not in names], names)
 
     notes = [criterion, wording.thresholds(), wording.say("scale_rule", threshold=wording.factor(SCALE_FACTOR)), *missing]
@@ -800,10 +922,10 @@ def answer_tanh_relu(study: Study, wording: Wording) -> list[Answer]:
 
 
 def accuracies_close(first: Score, second: Score) -> bool:
-    """Return whether two accuracies count as close: within the seed spread, or CLOSE_ACCURACY_POINTS with one seed."""
+    """Return whether two printed accuracies count as close: within the seed spread, or CLOSE_ACCURACY_POINTS with one seed."""
     spread = seed_spread(first, second)
     limit = spread if math.isfinite(spread) else CLOSE_ACCURACY_POINTS
-    return abs(first.mean - second.mean) <= limit
+    return abs(accuracy_gap(first, second)) <= limit
 
 
 def compare_networks(study: Study, names: list[str], wording: Wording) -> tuple[list[str], list[str]]:
@@ -839,7 +961,7 @@ def compare_rankings(study: Study, names: list[str], wording: Wording, add) -> N
         orders[activation] = [row.score.initialisation for row in ranking]
     if len(orders["tanh"]) < 2 or set(orders["tanh"]) != set(orders["relu"]):
         return
-    described = {activation: " > ".join(wording.initialisation(name) for name in order) for activation, order in orders.items()}
+    described = {activation: " > ".join(wording.label(name) for name in order) for activation, order in orders.items()}
     if orders["tanh"] == orders["relu"]:
         add(True, wording.say("compare.same_ranking", order=described["tanh"]))
     else:
@@ -880,15 +1002,17 @@ def compare_accuracies(study: Study, name: str, wording: Wording, add) -> None:
         if not score.ranked:
             add(False, wording.say("compare.diverged", initialisation=wording.initialisation(name), activation=wording.activation(score.activation)))
             return
+    gap = accuracy_gap(tanh, relu)
     params = {
         "initialisation": wording.initialisation(name),
         "tanh": wording.accuracy(tanh),
         "relu": wording.accuracy(relu),
-        "gap": wording.points(abs(tanh.mean - relu.mean)),
-        "better": wording.activation("tanh" if tanh.mean >= relu.mean else "relu"),
+        "gap": wording.points(abs(gap)),
+        "better": wording.activation("tanh" if gap >= 0 else "relu"),
         "verdict": wording.gap_verdict(tanh, relu),
     }
-    add(accuracies_close(tanh, relu), wording.say("compare.accuracy_close" if accuracies_close(tanh, relu) else "compare.accuracy_apart", **params))
+    close = accuracies_close(tanh, relu)
+    add(close, wording.say("compare.accuracy_close" if close else "compare.accuracy_apart", **params))
 
 
 def compare_zeros(study: Study, names: list[str], wording: Wording, add) -> None:
@@ -899,7 +1023,7 @@ def compare_zeros(study: Study, names: list[str], wording: Wording, add) -> None
     if not all(math.isfinite(share) for share in shares.values()):
         return
     params = {"tanh": wording.percent(100 * shares["tanh"]), "relu": wording.percent(100 * shares["relu"])}
-    noticeable = {activation: share >= NOTICEABLE_ZERO_FRACTION for activation, share in shares.items()}
+    noticeable = {activation: shown_decimal(100 * share) >= 100 * NOTICEABLE_ZERO_FRACTION for activation, share in shares.items()}
     if noticeable["tanh"] == noticeable["relu"]:
         add(True, wording.say("compare.zeros_both" if noticeable["tanh"] else "compare.zeros_neither", **params))
     else:

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 from initlab.messages import render_message
+from initlab.report import counted, initialisation_phrase
 
 logger = logging.getLogger(__name__)
 
@@ -193,13 +194,17 @@ def dataset_reason_text(dataset_reason: dict, language: str) -> str:
 
 
 def run_warnings(description: dict, dataset_reason: dict, accuracy: dict, language: str, translations: dict) -> list[str]:
-    """Return the warnings that belong at the top of the report: fallback data, unverified data, diverged trainings.
+    """Return the warnings that belong at the top of the report: synthetic, fallback or unverified data, diverged trainings.
 
     ``translations`` is the report language's i18n file: its report.warnings
-    sentences and the display names of activations and schemes.
+    sentences and the display names of activations and schemes. A
+    ``verified`` of None means the dataset has no official checksums, which
+    is no reason for a warning.
     """
     text = translations["report"]["warnings"]
     warnings = []
+    if description.get("name") == "synthetic":
+        warnings.append(text["synthetic"])
     if dataset_reason.get("key") == "dataset_fallback_digits":
         warnings.append(dataset_reason_text(dataset_reason, language))
     if description.get("verified") is False:
@@ -219,13 +224,34 @@ def run_warnings(description: dict, dataset_reason: dict, accuracy: dict, langua
             warnings.append(
                 text["diverged"].format(
                     activation=translations["activations"].get(aggregate["activation"], aggregate["activation"]),
-                    initialisation=translations["schemes"].get(aggregate["initialisation"], aggregate["initialisation"]),
-                    diverged=aggregate["diverged"],
-                    seeds=aggregate.get("seeds", "?"),
-                    epochs=", ".join(str(epoch) for epoch in aggregate.get("diverged_epochs", [])) or "?",
+                    initialisation=initialisation_phrase(translations, aggregate["initialisation"]),
+                    **divergence_counts(aggregate, translations, language),
                 )
             )
     return warnings
+
+
+def divergence_counts(aggregate: dict, translations: dict, language: str) -> dict:
+    """Return the numbers and counted phrases of an aggregate's divergences, for report.warnings.diverged and diverged_status.
+
+    ``diverged`` and ``seeds`` are bare numbers. ``diverged_seeds`` and
+    ``all_seeds`` add the noun in the plural form of their count, because
+    English puts it after the total ("1 of 3 seeds") and French after the
+    first number ("1 germe sur 3").
+    """
+    diverged = int(aggregate["diverged"])
+    seeds = int(aggregate.get("seeds", diverged))
+    epochs = [str(epoch) for epoch in aggregate.get("diverged_epochs", [])]
+    numbers = ", ".join(epochs) or "?"
+    if len(epochs) > 1:
+        numbers = translations["answers"]["list_join"].format(head=", ".join(epochs[:-1]), last=epochs[-1])
+    return {
+        "diverged": diverged,
+        "seeds": seeds,
+        "diverged_seeds": counted(translations, "seed", diverged, language),
+        "all_seeds": counted(translations, "seed", seeds, language),
+        "epochs": counted(translations, "epoch_numbers", len(epochs), language, numbers=numbers),
+    }
 
 
 def generation_time() -> str:

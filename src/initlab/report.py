@@ -7,6 +7,7 @@ file that opens offline and makes no request.
 import base64
 import io
 import math
+import re
 from pathlib import Path
 
 import jinja2
@@ -28,22 +29,51 @@ def finite(value) -> float:
     return math.nan if value is None else float(value)
 
 
+def _power_parts(value: float, digits: int) -> tuple[str, int | None]:
+    """Split ``value`` as format_power prints it: the digits with a decimal point, and the power of ten (None when plain)."""
+    exponent = math.floor(math.log10(abs(value))) if value != 0 else 0
+    if 0 <= exponent <= 2:
+        return f"{value:.{digits}f}", None
+    mantissa = value / 10**exponent
+    if round(abs(mantissa), digits) >= 10:
+        mantissa /= 10
+        exponent += 1
+    return f"{mantissa:.{digits}f}", exponent
+
+
 def format_power(value, language: str, digits: int = 2) -> str:
     """Format ``value`` as "5.85 × 10⁻⁴" (French: "5,85 × 10⁻⁴"); exponents 0 to 2 stay plain decimals."""
     value = finite(value)
     if not math.isfinite(value):
         return MISSING
-    if value == 0:
-        return format_number(0.0, language, digits)
-    exponent = math.floor(math.log10(abs(value)))
-    if 0 <= exponent <= 2:
+    text, exponent = _power_parts(value, digits)
+    if exponent is None:
         return format_number(value, language, digits)
-    mantissa = value / 10**exponent
-    if round(abs(mantissa), digits) >= 10:
-        mantissa /= 10
-        exponent += 1
-    text = f"{mantissa:.{digits}f}".replace(".", DECIMAL_SEPARATORS[language])
+    text = text.replace(".", DECIMAL_SEPARATORS[language])
     return f"{text}\u00a0×\u00a010{str(exponent).translate(SUPERSCRIPT_DIGITS)}"
+
+
+def shown_power(value, digits: int = 2) -> float:
+    """Return ``value`` rounded as format_power prints it, so that arithmetic on printed numbers matches the text."""
+    value = finite(value)
+    if not math.isfinite(value):
+        return value
+    text, exponent = _power_parts(value, digits)
+    return float(text if exponent is None else f"{text}e{exponent}")
+
+
+def shown_decimal(value, digits: int = 2) -> float:
+    """Return ``value`` rounded to ``digits`` decimals exactly as format_number prints it."""
+    value = finite(value)
+    return float(f"{value:.{digits}f}") if math.isfinite(value) else value
+
+
+def shown_factor(value) -> float:
+    """Return ``value`` rounded as format_factor prints it."""
+    value = finite(value)
+    if not math.isfinite(value):
+        return value
+    return shown_decimal(value, _factor_digits(value))
 
 
 def format_percent(value, language: str, digits: int = 2) -> str:
@@ -59,7 +89,11 @@ def format_factor(value, language: str) -> str:
     value = finite(value)
     if not math.isfinite(value):
         return MISSING
-    return format_number(value, language, 2 if abs(value) < 10 else 1)
+    return format_number(value, language, _factor_digits(value))
+
+
+def _factor_digits(value: float) -> int:
+    return 2 if abs(value) < 10 else 1
 
 
 def format_points(value, language: str) -> str:
@@ -72,6 +106,55 @@ def with_sd(mean_text: str, sd_text: str | None) -> str:
     if sd_text is None or sd_text == MISSING:
         return mean_text
     return f"{mean_text}\u00a0±\u00a0{sd_text}"
+
+
+def plural_category(count: float, language: str, decimals: int = 0) -> str:
+    """Return the CLDR plural category, "one" or "other", of ``count`` printed with ``decimals`` decimals.
+
+    English uses "one" for a plain 1 only, so "1.00 points". French uses it
+    whenever the integer part is 0 or 1: "1 époque", "0,50 point", "1,99 point",
+    "2 époques".
+    """
+    shown = shown_decimal(count, decimals)
+    if language == "fr":
+        return "one" if abs(shown) < 2 else "other"
+    return "one" if decimals == 0 and shown == 1 else "other"
+
+
+def counted(translations: dict, noun: str, count: float, language: str, decimals: int = 0, **params) -> str:
+    """Return the phrase ``counts.<noun>`` of the i18n file in the form that ``count`` calls for, such as "1 epoch" or "5 epochs"."""
+    forms = translations["counts"][noun]
+    category = plural_category(count, language, decimals)
+    return forms[category].format(count=format_number(count, language, decimals), **params)
+
+
+def initialisation_phrase(translations: dict, name: str) -> str:
+    """Return the initialisation's name as a noun phrase for running text, such as "l'initialisation standard".
+
+    Tables and labels use the bare name of ``schemes``. A scheme missing from
+    ``scheme_phrases`` gets the generic phrase built around its bare name.
+    """
+    phrases = translations["scheme_phrases"]
+    if name in phrases:
+        return phrases[name]
+    return phrases["default"].format(name=translations["schemes"].get(name, name))
+
+
+# initlab.devices.describe_device writes "cpu (N threads)" or "cuda (<GPU name>)".
+CPU_DEVICE = re.compile(r"cpu \((\d+) threads?\)")
+CUDA_DEVICE = re.compile(r"cuda \((.+)\)")
+
+
+def device_text(device: str, translations: dict, language: str) -> str:
+    """Return a device description from test.json in the report's language. A form other than cpu or cuda stays as recorded."""
+    text = translations["report"]["devices"]
+    cpu = CPU_DEVICE.fullmatch(device)
+    if cpu:
+        return text["cpu"].format(threads=counted(translations, "thread", int(cpu.group(1)), language))
+    cuda = CUDA_DEVICE.fullmatch(device)
+    if cuda:
+        return text["cuda"].format(name=cuda.group(1))
+    return device
 
 
 def format_statistic(statistic: dict | None, formatter, language: str) -> str:

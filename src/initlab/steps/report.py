@@ -13,12 +13,13 @@ from pathlib import Path
 
 import yaml
 
-from initlab.answers import LAB_ACTIVATIONS, LAB_INITIALISATIONS, Study, mean_of, rank_scores, write_answers
+from initlab.answers import LAB_ACTIVATIONS, LAB_INITIALISATIONS, Study, mean_of, profile_of, rank_scores, write_answers
 from initlab.atomic import write_text_atomic
 from initlab.jsonio import read_json
 from initlab.provenance import (
     dataset_reason_text,
     devices_used,
+    divergence_counts,
     generation_time,
     git_state,
     initialisation_names,
@@ -29,6 +30,8 @@ from initlab.provenance import (
 )
 from initlab.report import (
     MISSING,
+    counted,
+    device_text,
     draw_spread_heat_map,
     format_factor,
     format_percent,
@@ -130,7 +133,7 @@ def report_context(language, dataset, description, gradients, accuracy, figures,
         ],
         "extended": extended_view(study, config, names, language, gradients, translations),
         "extra_activations": [activation for activation in activations if activation not in LAB_ACTIVATIONS],
-        "provenance": provenance_view(description, dataset, dataset_reason, accuracy, config, language, text, shared),
+        "provenance": provenance_view(description, dataset, dataset_reason, accuracy, config, language, translations, shared),
     }
 
 
@@ -156,30 +159,34 @@ def setup_view(description: dict, config: dict, language: str, translations: dic
     seeds = config["seeds"]
     trainings = len(activations) * len(names) * len(seeds)
     shape = "×".join(str(size) for size in description.get("image_shape", []))
+
+    def count(noun: str, number: int) -> str:
+        return counted(translations, noun, number, language)
+
     return {
         "network": text["network"].format(
             features=description.get("in_features", "?"),
             shape=shape,
-            hidden=network["hidden_layers"],
+            hidden=count("hidden_layer", network["hidden_layers"]),
             width=network["width"],
             activations=", ".join(_name(translations, "activations", activation) for activation in activations),
         ),
         "grid": text["grid"].format(
-            activations=len(activations),
-            initialisations=len(names),
-            seeds=len(seeds),
-            trainings=trainings,
-            measurements=2 * trainings,
+            activations=count("activation", len(activations)),
+            initialisations=count("initialisation", len(names)),
+            seeds=count("seed", len(seeds)),
+            trainings=count("training", trainings),
+            measurements=count("measurement", 2 * trainings),
             names=", ".join(_name(translations, "schemes", name) for name in names),
         ),
         "training": text["training"].format(
             learning_rate=f"{config['training']['learning_rate']:g}".replace(".", DECIMAL_SEPARATORS[language]),
-            batch_size=config["training"]["batch_size"],
-            epochs=config["training"]["epochs"],
+            batch_size=count("image", config["training"]["batch_size"]),
+            epochs=count("epoch", config["training"]["epochs"]),
         ),
         "gradients": text["gradients"].format(
-            batch_size=config["gradients"]["batch_size"],
-            layers=network["hidden_layers"],
+            batch_size=count("training_image", config["gradients"]["batch_size"]),
+            layers=count("first_layers", network["hidden_layers"]),
             bins=config["gradients"]["histogram_bins"],
         ),
         "dataset": text["dataset"].format(
@@ -191,6 +198,7 @@ def setup_view(description: dict, config: dict, language: str, translations: dic
             fraction=format_number(config["split"]["train_fraction"], language, 2),
             seed=config["split"]["seed"],
         ),
+        "reading": text["reading"].format(last=network["hidden_layers"]),
     }
 
 
@@ -245,10 +253,12 @@ def statistics_rows(aggregates: dict, names: list[str], phase: str, language: st
             }
             for layer in aggregate["layers"]
         ]
+        # The answers' ratio: the printed stds of the last layer and layer 1 divided, with the per-seed ratios' sd.
+        profile = profile_of(aggregate)
         groups.append(
             {
                 "initialisation": _name(translations, "schemes", name),
-                "spread_ratio": format_statistic(aggregate["spread_ratio"], format_factor, language),
+                "spread_ratio": format_statistic({"mean": profile.ratio, "sd": profile.ratio_sd}, format_factor, language),
                 "layers": layers,
             }
         )
@@ -275,11 +285,7 @@ def accuracy_rows(accuracy: dict, activation: str, names: list[str], language: s
             continue
         status = ""
         if aggregate.get("diverged"):
-            status = text["diverged_status"].format(
-                diverged=aggregate["diverged"],
-                seeds=aggregate.get("seeds", "?"),
-                epochs=", ".join(str(epoch) for epoch in aggregate.get("diverged_epochs", [])),
-            )
+            status = text["diverged_status"].format(**divergence_counts(aggregate, translations, language))
         rows.append(
             {
                 "initialisation": _name(translations, "schemes", name),
@@ -336,7 +342,9 @@ def extended_view(study: Study, config: dict, names: list[str], language: str, g
                 "sd": format_points(score.sd, language) if score.finished > 1 and math.isfinite(score.sd) else MISSING,
                 "seeds": score.finished,
                 "status": translations["report"]["diverged_status"].format(
-                    diverged=score.diverged, seeds=score.seeds, epochs=", ".join(str(epoch) for epoch in score.diverged_epochs)
+                    **divergence_counts(
+                        {"diverged": score.diverged, "seeds": score.seeds, "diverged_epochs": score.diverged_epochs}, translations, language
+                    )
                 ),
             }
         )
@@ -361,8 +369,9 @@ def extended_view(study: Study, config: dict, names: list[str], language: str, g
     return {"rows": rows, "tie_note": tie_note, "heat_map": heat_map}
 
 
-def provenance_view(description, dataset, dataset_reason, accuracy, config, language, text, shared) -> dict:
+def provenance_view(description, dataset, dataset_reason, accuracy, config, language, translations, shared) -> dict:
     """Return the provenance section: data, configuration, seeds, devices, versions, commit, date and times."""
+    text = translations["report"]
     git = shared["git"]
     if git.problem == "not_checkout":
         commit = text["provenance"]["not_checkout"]
@@ -378,10 +387,10 @@ def provenance_view(description, dataset, dataset_reason, accuracy, config, lang
         "reason": dataset_reason_text(dataset_reason, language),
         "source": description.get("source", MISSING),
         "sha256": description.get("sha256", MISSING),
-        "verified": text["provenance"]["verified_yes"] if description.get("verified") else text["provenance"]["verified_no"],
+        "verified": verified_text(description, text["provenance"]),
         "configuration": shared["configuration"],
         "seeds": ", ".join(str(seed) for seed in config["seeds"]),
-        "devices": devices_used(accuracy) or [MISSING],
+        "devices": [device_text(device, translations, language) for device in devices_used(accuracy)] or [MISSING],
         "versions": shared["versions"],
         "commit": commit,
         "dirty": git.dirty,
@@ -394,6 +403,17 @@ def provenance_view(description, dataset, dataset_reason, accuracy, config, lang
         ],
         "jobs": [{"rule": job.rule, "job": job.job, "seconds": _seconds(job.seconds, language)} for job in times["jobs"]],
     }
+
+
+def verified_text(description: dict, labels: dict) -> str:
+    """Return whether the data passed the official checksums: yes, no, or not applicable when ``verified`` is None.
+
+    The data step writes None for datasets without official checksums (digits, synthetic).
+    """
+    verified = description.get("verified")
+    if verified is None:
+        return labels["verified_none"]
+    return labels["verified_yes"] if verified else labels["verified_no"]
 
 
 def _seconds(value: float, language: str) -> str:
