@@ -621,6 +621,19 @@ def answer_equal_variance(study: Study, wording: Wording) -> Answer:
     return Answer(2, question, wording.say("q2.reasoning"), [*paragraphs, points], [wording.thresholds()])
 
 
+def profile_change_params(wording, profile_before, profile_after, factor: float) -> dict:
+    """Return the message parameters that describe a gradient profile before and after training."""
+    return {
+        "kind_before": wording.kind(profile_before),
+        "kind_after": wording.kind(profile_after),
+        "ratio_before": wording.ratio(profile_before),
+        "ratio_after": wording.ratio(profile_after),
+        "factor": wording.factor(factor),
+        "inverse": wording.factor(1 / factor) if factor > 0 else "—",
+        "threshold": wording.factor(SCALE_FACTOR),
+    }
+
+
 def answer_standard_after_training(study: Study, wording: Wording) -> Answer:
     """Answer Q3: how the standard initialisation's tanh histogram changes with training."""
     question = wording.say("q3.question")
@@ -635,15 +648,7 @@ def answer_standard_after_training(study: Study, wording: Wording) -> Answer:
     profile_before, profile_after = profile_of(before), profile_of(after)
     factor = scale_change(before, after)
     change = classify_scale(factor)
-    params = {
-        "kind_before": wording.kind(profile_before),
-        "kind_after": wording.kind(profile_after),
-        "ratio_before": wording.ratio(profile_before),
-        "ratio_after": wording.ratio(profile_after),
-        "factor": wording.factor(factor),
-        "inverse": wording.factor(1 / factor) if factor > 0 else "—",
-        "threshold": wording.factor(SCALE_FACTOR),
-    }
+    params = profile_change_params(wording, profile_before, profile_after, factor)
     same_profile = profile_before.kind == profile_after.kind
     if same_profile and change == "same":
         conclusion = wording.say("q3.unchanged", **params)
@@ -852,13 +857,7 @@ def answer_xavier_kaiming_after_training(study: Study, wording: Wording) -> Answ
         profile_before, profile_after = profile_of(before), profile_of(after)
         params = {
             "initialisation": wording.label(name),
-            "kind_before": wording.kind(profile_before),
-            "kind_after": wording.kind(profile_after),
-            "ratio_before": wording.ratio(profile_before),
-            "ratio_after": wording.ratio(profile_after),
-            "factor": wording.factor(factor),
-            "inverse": wording.factor(1 / factor) if factor > 0 else "—",
-            "threshold": wording.factor(SCALE_FACTOR),
+            **profile_change_params(wording, profile_before, profile_after, factor),
             "first_before": wording.std(profile_before.first_std),
             "first_after": wording.std(profile_after.first_std),
             "last_before": wording.std(profile_before.last_std),
