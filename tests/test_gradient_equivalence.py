@@ -107,7 +107,7 @@ def run_plain_loop(network: nn.Sequential, images, labels, order, dtype: torch.d
     )
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("activation", ["tanh", "relu", "gelu", "selu"])
 @pytest.mark.parametrize("chunk_batches", [1, 3, 4, None])
 def test_bias_gradients_equal_loop_float64(activation, chunk_batches):
     # 95 samples: nine batches of 10 and a trailing partial batch of 5.
@@ -140,7 +140,7 @@ def test_weight_gradient_summaries_equal_loop_float64(activation):
     assert measured.weight_counts.tolist() == [layer.weight.numel() for layer in layers]
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu"])
+@pytest.mark.parametrize("activation", ["tanh", "relu", "gelu"])
 def test_activation_sums_equal_loop_float64(activation):
     images, labels, order = make_data(95)
     network = make_network(activation, torch.float64)

@@ -8,9 +8,11 @@ chunk of k batches goes through the network at once with the loss
     L = sum over samples i of CE_i / size(batch of i),
 
 so the gradient at each layer output, summed over the samples of one batch,
-equals that batch's bias gradient in the lab's loop. Only the gradients at the
-layer outputs are computed (the weights do not require grad), and results are
-copied to the host once per chunk.
+equals that batch's bias gradient in the lab's loop. The pass runs by hand, without
+an autograd graph, into buffers allocated once: the matrix products and the
+activation kernels are those that autograd runs, only the gradients at the layer
+outputs are computed (no weight gradient), and results are copied to the host
+once per chunk.
 
 On the same batches, each layer's post-activation values are accumulated (mean
 and standard deviation over the pass), and each batch's weight gradient
@@ -26,17 +28,16 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from initlab.activation_kernels import ActivationKernels, kernels_for
 from initlab.devices import describe_device, synchronise
 from initlab.measurement import GradientMeasurement
-from initlab.model import linear_layers
+from initlab.model import CLASSES, linear_layers
 from initlab.runtime import Progress
 
 logger = logging.getLogger(__name__)
 
-# Memory for one chunk's activations and gradients; the chunk size follows from it.
-# On a 2-core AMD EPYC VM, chunks of about 1,000 samples ran fastest (tanh, samples/s
-# by batches of 10 per chunk: 25: 6,400; 50: 6,800; 92: 7,250; 200: 6,800; 400: 7,000).
-CPU_CHUNK_BYTES = 96 * 2**20
+# Memory for one chunk's buffers; the chunk size follows from it.
+CPU_CHUNK_BYTES = 64 * 2**20
 GPU_FREE_MEMORY_FRACTION = 0.25
 MAX_CHUNK_BATCHES = 4096
 
@@ -44,10 +45,11 @@ MAX_CHUNK_BATCHES = 4096
 def choose_chunk_batches(device: torch.device, batch_size: int, in_features: int, width: int, layers: int, dtype: torch.dtype) -> int:
     """Return how many lab batches go through the network at once on ``device``.
 
-    Per sample a chunk holds the input, and per layer the output, the activation
-    and their gradients: about in_features + 4 x width x layers values.
+    Per sample the workspace contains the input as uint8 and as ``dtype``, each hidden
+    layer's pre-activation and activation, two delta buffers and the logits.
     """
-    bytes_per_sample = (in_features + 4 * width * (layers + 1)) * torch.finfo(dtype).bits // 8
+    values_per_sample = in_features + (2 * layers + 2) * width + CLASSES
+    bytes_per_sample = values_per_sample * torch.finfo(dtype).bits // 8 + in_features
     if device.type == "cuda":
         free_bytes, total_bytes = torch.cuda.mem_get_info(device)
         # With deterministic algorithms the matrix shapes that cuBLAS sees, and so its kernels,
@@ -65,62 +67,88 @@ def batch_boundaries(sample_count: int, batch_size: int) -> np.ndarray:
     return np.append(np.arange(0, sample_count, batch_size), sample_count)
 
 
-def _forward_to_outputs(network: nn.Sequential, inputs: torch.Tensor, measured: int):
-    """Run ``network`` and return (logits, measured layer outputs, their inputs, their activations).
+class _Workspace:
+    """Buffers for one chunk of at most ``rows`` samples, allocated once per measurement.
 
-    The first layer's output is made a leaf that requires grad, so back-propagation
-    stops there and computes no weight gradient.
+    Reusing them keeps the pass free of per-chunk allocations, which on the CPU cost
+    page faults and, under deterministic algorithms, PyTorch's NaN fill of new memory.
     """
-    outputs, layer_inputs, activations = [], [], []
-    hidden = inputs
-    linear_index = 0
-    for module in network:
-        if isinstance(module, nn.Linear):
-            if linear_index < measured:
-                layer_inputs.append(hidden)
-            if linear_index == 0:
-                with torch.no_grad():
-                    hidden = module(hidden)
-                hidden.requires_grad_(True)
-            else:
-                hidden = module(hidden)
-            if linear_index < measured:
-                outputs.append(hidden)
-            linear_index += 1
-        else:
-            hidden = module(hidden)
-            if isinstance(module, nn.Flatten):
-                continue
-            if len(activations) < measured:
-                activations.append(hidden)
-    return hidden, outputs, layer_inputs, activations
+
+    def __init__(self, layers: list[nn.Linear], kernels: list[ActivationKernels], chunk_batches: int, batch_size: int, device: torch.device, dtype: torch.dtype) -> None:
+        rows = chunk_batches * batch_size
+        measured = len(layers) - 1
+        width = layers[0].out_features
+        self.raw_images = torch.empty(rows, layers[0].in_features, dtype=torch.uint8, device=device)
+        self.inputs = torch.empty(rows, layers[0].in_features, dtype=dtype, device=device)
+        self.pre_activations = [torch.empty(rows, layer.out_features, dtype=dtype, device=device) for layer in layers]
+        # An activation whose derivative comes from its output (tanh, sigmoid, ReLU) overwrites its pre-activation.
+        self.activations = [
+            torch.empty(rows, width, dtype=dtype, device=device) if kernels[index].needs_pre_activation else self.pre_activations[index]
+            for index in range(measured)
+        ]
+        # Two buffers in turn: layer l's delta is written while layer l+1's is still read.
+        self.deltas = [torch.empty(rows, width, dtype=dtype, device=device) for _ in range(2)]
+        self.bias = torch.empty(measured, chunk_batches, width, dtype=dtype, device=device)
+        self.weight_sum = torch.empty(measured, chunk_batches, dtype=dtype, device=device)
+        self.weight_squares = torch.empty(measured, chunk_batches, dtype=dtype, device=device)
+        # Per layer: sum and sum of squares of the activations (float64), and their count of exact zeros.
+        self.activation_moments = torch.zeros(measured, 2, dtype=torch.float64, device=device)
+        self.activation_nonzeros = torch.zeros(measured, dtype=torch.int64, device=device)
 
 
-def _measure_chunk(network, inputs, labels, sample_weights, batch_count, batch_size, measured):
-    """Return per-batch bias gradients and summaries for one chunk of equal-size batches."""
-    logits, outputs, layer_inputs, activations = _forward_to_outputs(network, inputs, measured)
-    loss = (functional.cross_entropy(logits, labels, reduction="none") * sample_weights).sum()
-    deltas = torch.autograd.grad(loss, outputs)
+def _forward(layers, kernels, workspace: _Workspace, images, sample_indices) -> torch.Tensor:
+    """Run the chunk's images through the network into the workspace; return the logits.
 
-    bias, weight_sum, weight_squares = [], [], []
-    for delta, layer_input in zip(deltas, layer_inputs):
-        delta = delta.view(batch_count, batch_size, -1)
-        layer_input = layer_input.detach().view(batch_count, batch_size, -1)
-        bias.append(delta.sum(dim=1))
-        weight_sum.append(delta.sum(dim=2).mul(layer_input.sum(dim=2)).sum(dim=1))
-        gram_delta = torch.bmm(delta, delta.transpose(1, 2))
-        gram_input = torch.bmm(layer_input, layer_input.transpose(1, 2))
-        weight_squares.append((gram_delta * gram_input).sum(dim=(1, 2)))
+    The values equal nn.Linear's and the activation modules' own forward passes:
+    addmm with the transposed weight, then the module's ATen kernel.
+    """
+    rows = len(sample_indices)
+    raw = torch.index_select(images.flatten(1), 0, sample_indices, out=workspace.raw_images[:rows])
+    hidden = workspace.inputs[:rows].copy_(raw).div_(255.0)
+    for index, layer in enumerate(layers[:-1]):
+        pre_activation = torch.addmm(layer.bias, hidden, layer.weight.t(), out=workspace.pre_activations[index][:rows])
+        hidden = kernels[index].forward(pre_activation, workspace.activations[index][:rows])
+        # Per-sample sums in the network's dtype, then float64 across samples.
+        workspace.activation_moments[index, 0] += hidden.sum(dim=1).double().sum()
+        squares = torch.mul(hidden, hidden, out=workspace.deltas[0][:rows])
+        workspace.activation_moments[index, 1] += squares.sum(dim=1).double().sum()
+        workspace.activation_nonzeros[index] += torch.count_nonzero(hidden)
 
-    # Per-sample sums in the network's dtype, then float64 across samples. Converting the
-    # whole activation to float64 first made the gradient pass 3 to 5 % slower (2-core CPU).
-    activation_stats = []
-    for activation in activations:
-        activation = activation.detach()
-        total = activation.sum(dim=1).double().sum()
-        squares = activation.square().sum(dim=1).double().sum()
-        activation_stats.append((total, squares, (activation == 0).sum()))
-    return torch.stack(bias), torch.stack(weight_sum), torch.stack(weight_squares), activation_stats
+    classifier = layers[-1]
+    return torch.addmm(classifier.bias, hidden, classifier.weight.t(), out=workspace.pre_activations[-1][:rows])
+
+
+def _logits_gradient(logits: torch.Tensor, labels: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """Return the gradient of sum_i CE_i / batch_size with respect to the logits, through autograd's own kernels."""
+    logits = logits.detach().requires_grad_(True)
+    with torch.enable_grad():
+        loss = functional.cross_entropy(logits, labels, reduction="sum") / batch_size
+        (gradient,) = torch.autograd.grad(loss, logits)
+    return gradient
+
+
+def _backward_chunk(layers, kernels, workspace: _Workspace, delta: torch.Tensor, batch_count: int, batch_size: int) -> None:
+    """Back-propagate ``delta`` (the logits' gradient) to every hidden layer's output and summarise each batch.
+
+    Layer l's delta is (delta of l+1 @ W_{l+1}) times the activation's derivative,
+    the same mm and derivative kernel that autograd runs; no weight gradient is formed.
+    """
+    rows = len(delta)
+    for index in reversed(range(len(layers) - 1)):
+        upstream = torch.mm(delta, layers[index + 1].weight, out=workspace.deltas[index % 2][:rows])
+        delta = kernels[index].backward(upstream, workspace.pre_activations[index][:rows], workspace.activations[index][:rows], upstream)
+        layer_input = workspace.inputs[:rows] if index == 0 else workspace.activations[index - 1][:rows]
+
+        per_batch_delta = delta.view(batch_count, batch_size, -1)
+        per_batch_input = layer_input.view(batch_count, batch_size, -1)
+        torch.sum(per_batch_delta, dim=1, out=workspace.bias[index, :batch_count])
+        # The weight gradient G = sum_i delta_i a_i^T of each batch is summarised without forming it:
+        # sum(G) = sum_ij (sum delta_i)(sum a_j), and sum(G**2) = sum of Gram(delta) * Gram(a) entries.
+        weight_sum = (per_batch_delta.sum(dim=2) * per_batch_input.sum(dim=2)).sum(dim=1)
+        workspace.weight_sum[index, :batch_count] = weight_sum
+        gram_delta = torch.bmm(per_batch_delta, per_batch_delta.transpose(1, 2))
+        gram_input = torch.bmm(per_batch_input, per_batch_input.transpose(1, 2))
+        workspace.weight_squares[index, :batch_count] = (gram_delta * gram_input).sum(dim=(1, 2))
 
 
 def measure_bias_gradients(
@@ -137,7 +165,7 @@ def measure_bias_gradients(
     ``images`` (uint8, channel-first) and ``labels`` sit on the network's device;
     ``order`` lists the sample indices in the order the batches take them, as the
     lab's shuffled loader would. Pixels are scaled to [0, 1] as ToTensor does.
-    The network's parameters are restored to requiring grad afterwards.
+    The network is only read, never changed.
     """
     device = next(network.parameters()).device
     layers = linear_layers(network)
@@ -157,41 +185,32 @@ def measure_bias_gradients(
     bias = np.empty((measured, batch_count, width), dtype=np.float32 if dtype == torch.float32 else np.float64)
     weight_sum = np.empty((measured, batch_count))
     weight_squares = np.empty((measured, batch_count))
-    activation_sum = np.zeros(measured)
-    activation_squares = np.zeros(measured)
-    activation_zeros = np.zeros(measured, dtype=np.int64)
 
     logger.info(
         "measuring bias gradients of %d layers: %d batches of %d samples in %d chunks on %s, %s",
         measured, batch_count, batch_size, len(chunks), describe_device(device), dtype,
     )
-    requires_grad = [parameter.requires_grad for parameter in network.parameters()]
-    for parameter in network.parameters():
-        parameter.requires_grad_(False)
+    kernels = [kernels_for(module) for module in network if not isinstance(module, (nn.Linear, nn.Flatten))]
+    workspace = _Workspace(layers, kernels, chunk_batches, batch_size, device, dtype)
     order = order.to(device)
     progress = Progress("gradient chunk", len(chunks), "samples")
     synchronise(device)
     started = time.perf_counter()
-    try:
+    with torch.no_grad():
         for index, (first, last) in enumerate(chunks, start=1):
             sample_indices = order[boundaries[first] : boundaries[last]]
             size = int(boundaries[first + 1] - boundaries[first])
-            inputs = images[sample_indices].to(dtype).div_(255.0).flatten(1)
-            weights = torch.full((len(sample_indices),), 1.0 / size, dtype=dtype, device=device)
-            chunk = _measure_chunk(network, inputs, labels[sample_indices], weights, last - first, size, measured)
-            chunk_bias, chunk_weight_sum, chunk_weight_squares, activation_stats = chunk
+            logits = _forward(layers, kernels, workspace, images, sample_indices)
+            delta = _logits_gradient(logits, labels[sample_indices], size)
+            _backward_chunk(layers, kernels, workspace, delta, last - first, size)
 
-            bias[:, first:last] = chunk_bias.cpu().numpy()
-            weight_sum[:, first:last] = chunk_weight_sum.cpu().double().numpy()
-            weight_squares[:, first:last] = chunk_weight_squares.cpu().double().numpy()
-            for layer, (total, squares, zeros) in enumerate(activation_stats):
-                activation_sum[layer] += float(total)
-                activation_squares[layer] += float(squares)
-                activation_zeros[layer] += int(zeros)
+            # One copy to the host per chunk.
+            bias[:, first:last] = workspace.bias[:, : last - first].cpu().numpy()
+            weight_sum[:, first:last] = workspace.weight_sum[:, : last - first].cpu().double().numpy()
+            weight_squares[:, first:last] = workspace.weight_squares[:, : last - first].cpu().double().numpy()
             progress.update(index, len(sample_indices))
-    finally:
-        for parameter, flag in zip(network.parameters(), requires_grad):
-            parameter.requires_grad_(flag)
+    activation_sum, activation_squares = np.ascontiguousarray(workspace.activation_moments.cpu().numpy().T)
+    activation_zeros = len(order) * width - workspace.activation_nonzeros.cpu().numpy()
     synchronise(device)
     elapsed = time.perf_counter() - started
     rate = len(order) / elapsed if elapsed > 0 else float("inf")
