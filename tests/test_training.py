@@ -12,6 +12,7 @@ from torch.nn import functional
 from initlab import training
 from initlab.config import load_schema, validate_config
 from initlab.data.prepared import PreparedDataset, split_training_set
+from initlab.fused_sgd import forward_with_sgd_step
 from initlab.model import build_network, linear_layers
 from initlab.seeding import make_cpu_permutation
 from initlab.training import evaluate, train
@@ -106,24 +107,50 @@ def test_default_learning_rate_is_poutyne_sgd():
     assert config["training"]["batch_size"] == 128
 
 
-def test_optimizer_is_plain_sgd(monkeypatch):
-    optimizers = []
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_fused_step_equals_torch_sgd(dtype):
+    network = make_network("tanh").to(dtype)
+    reference = copy.deepcopy(network)
+    generator = torch.Generator().manual_seed(4)
+    inputs = torch.rand(BATCH_SIZE, int(np.prod(IMAGE_SHAPE)), generator=generator, dtype=dtype)
+    labels = torch.randint(0, 10, (BATCH_SIZE,), generator=generator)
 
-    class RecordingSGD(torch.optim.SGD):
-        def __init__(self, *arguments, **keywords):
-            super().__init__(*arguments, **keywords)
-            optimizers.append(self)
+    functional.cross_entropy(forward_with_sgd_step(network, inputs, 0.05), labels).backward()
+    optimizer = torch.optim.SGD(reference.parameters(), lr=0.05)
+    functional.cross_entropy(reference(inputs), labels).backward()
+    optimizer.step()
 
-    monkeypatch.setattr(training.torch.optim, "SGD", RecordingSGD)
+    # The two differ only in where -lr multiplies: inside the matrix product or after it.
+    tolerance = {torch.float32: 1e-6, torch.float64: 1e-14}[dtype]
+    for fused, stepped, initial in zip(network.parameters(), reference.parameters(), make_network("tanh").to(dtype).parameters()):
+        assert not torch.equal(fused, initial)
+        torch.testing.assert_close(fused, stepped, rtol=tolerance, atol=tolerance * float(initial.detach().abs().max()))
+        assert fused.grad is None
+
+
+def test_fused_step_rejects_linear_hooks():
+    network = make_network()
+    linear_layers(network)[1].register_forward_hook(lambda module, inputs, output: None)
+
+    with pytest.raises(ValueError, match="forward hooks"):
+        forward_with_sgd_step(network, torch.zeros(2, int(np.prod(IMAGE_SHAPE))), 0.01)
+
+
+def test_fused_step_rejects_non_elementwise_module():
+    network = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1), nn.Linear(3, 2))
+
+    with pytest.raises(ValueError, match="Softmax is not elementwise"):
+        forward_with_sgd_step(network, torch.zeros(2, 4), 0.01)
+
+
+def test_fused_step_rejects_image_shaped_inputs():
+    with pytest.raises(ValueError, match=r"\(batch, features\)"):
+        forward_with_sgd_step(make_network(), torch.zeros(2, *IMAGE_SHAPE), 0.01)
+
+
+def test_training_keeps_learning_rate_in_history():
     result = train(make_network(), make_dataset(), CPU, epochs=1, batch_size=BATCH_SIZE, learning_rate=0.01, seed=0)
 
-    assert len(optimizers) == 1
-    group = optimizers[0].param_groups[0]
-    assert group["lr"] == 0.01
-    assert group["momentum"] == 0
-    assert group["dampening"] == 0
-    assert group["weight_decay"] == 0
-    assert group["nesterov"] is False
     assert result.history[0]["lr"] == 0.01
 
 
@@ -159,7 +186,10 @@ def test_evaluate_reports_percent():
 
 
 def plant_nan(network: nn.Sequential, after_training_batches: int):
-    """Make the classifier output NaN from training batch ``after_training_batches`` + 1 on; return the hook handle."""
+    """Make the last activation output NaN from training batch ``after_training_batches`` + 1 on; return the hook handle.
+
+    The hook sits on an activation because training does not call the Linear layers' own forward.
+    """
     calls = {"training": 0}
 
     def hook(module, inputs, output):
@@ -168,7 +198,7 @@ def plant_nan(network: nn.Sequential, after_training_batches: int):
         calls["training"] += 1
         return output * float("nan") if calls["training"] > after_training_batches else None
 
-    return linear_layers(network)[-1].register_forward_hook(hook)
+    return network[-2].register_forward_hook(hook)
 
 
 @pytest.mark.parametrize("check_interval", [2, training.DIVERGENCE_CHECK_INTERVAL])

@@ -1,10 +1,12 @@
 """Training the way the lab's Poutyne setup does, from arrays held in device memory.
 
 Poutyne's optimizer string 'sgd' builds ``torch.optim.SGD`` with lr=0.01 and no
-momentum (poutyne/framework/optimizers.py, Poutyne 1.19). Its epoch ``loss`` and
-``acc`` are the means of the per-batch values weighted by batch size. Each batch's
-values are measured before its optimizer step. ``val_loss`` and ``val_acc`` are
-computed at the epoch's end. Accuracy is in percent.
+momentum (poutyne/framework/optimizers.py, Poutyne 1.19). The same update is taken
+here inside the backward pass, on feature-major activations (:mod:`initlab.fused_sgd`),
+which stores no weight gradients. Poutyne's epoch ``loss`` and ``acc`` are the
+means of the per-batch values weighted by batch size. Each batch's values are
+measured before its SGD step. ``val_loss`` and ``val_acc`` are computed at the
+epoch's end. Accuracy is in percent.
 """
 
 import copy
@@ -19,6 +21,7 @@ from torch.nn import functional
 
 from initlab.data.prepared import PreparedDataset
 from initlab.devices import describe_device, synchronise
+from initlab.fused_sgd import forward_with_sgd_step
 from initlab.seeding import make_cpu_permutation
 
 logger = logging.getLogger(__name__)
@@ -60,7 +63,7 @@ def evaluate(network: nn.Module, images: torch.Tensor, labels: torch.Tensor, bat
     return float(total_loss) / count, 100.0 * float(correct) / count
 
 
-def _train_epoch(network, optimizer, images, labels, order, batch_size):
+def _train_epoch(network, learning_rate, images, labels, order, batch_size):
     """Run one epoch; return (loss, accuracy in percent, finished) with Poutyne's batch-size weighting.
 
     ``finished`` is False when the running loss became NaN or infinite, in which
@@ -72,12 +75,9 @@ def _train_epoch(network, optimizer, images, labels, order, batch_size):
     for batch_index, start in enumerate(range(0, len(order), batch_size), start=1):
         indices = order[start : start + batch_size]
         batch_labels = labels[indices]
-        logits = network(to_inputs(images[indices]))
+        logits = forward_with_sgd_step(network, to_inputs(images[indices]), learning_rate)
         loss = functional.cross_entropy(logits, batch_labels)
-
-        optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        optimizer.step()
 
         loss_sum += loss.detach().double() * len(indices)
         correct += (logits.detach().argmax(dim=1) == batch_labels).sum()
@@ -111,7 +111,6 @@ def train(
     validation_images, validation_labels = images[validation_split], labels[validation_split]
     del images, labels
 
-    optimizer = torch.optim.SGD(network.parameters(), lr=learning_rate)
     history: list[dict] = []
     samples = 0
     training_seconds = 0.0
@@ -125,7 +124,7 @@ def train(
         network.train()
         synchronise(device)
         started = time.perf_counter()
-        loss, accuracy, finished = _train_epoch(network, optimizer, train_images, train_labels, order, batch_size)
+        loss, accuracy, finished = _train_epoch(network, learning_rate, train_images, train_labels, order, batch_size)
         synchronise(device)
         seconds = time.perf_counter() - started
         if not finished:
@@ -144,7 +143,7 @@ def train(
                 "acc": accuracy,
                 "val_loss": validation_loss,
                 "val_acc": validation_accuracy,
-                "lr": optimizer.param_groups[0]["lr"],
+                "lr": learning_rate,
                 "seconds": seconds,
             }
         )
