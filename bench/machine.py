@@ -43,6 +43,29 @@ def measure_matmul(device: torch.device, shape: tuple[int, int, int], repeats: i
     return 2 * m * k * n * repeats / (time.perf_counter() - started) / 1e9
 
 
+def measure_linear_forward(device: torch.device, batch: int, in_features: int, out_features: int, feature_major: bool, repeats: int = 20) -> float:
+    """Return the float32 GFLOP/s of a Linear layer's forward product on a batch, as ``repeats`` products after one warm-up.
+
+    Row-major is nn.Linear's addmm(b, a, W^T) on a (batch, in) matrix. Feature-major
+    is addmm(b, W, a^T) on the same matrix, the layout of initlab's training step.
+    """
+    inputs = torch.rand(batch, in_features, device=device)
+    weight = torch.randn(out_features, in_features, device=device)
+    bias = torch.randn(out_features, device=device)
+    if feature_major:
+        column_bias = bias.unsqueeze(1)
+        product = lambda: torch.addmm(column_bias, weight, inputs.t())  # noqa: E731
+    else:
+        product = lambda: torch.addmm(bias, inputs, weight.t())  # noqa: E731
+    product()
+    synchronise(device)
+    started = time.perf_counter()
+    for _ in range(repeats):
+        product()
+    synchronise(device)
+    return 2 * batch * in_features * out_features * repeats / (time.perf_counter() - started) / 1e9
+
+
 def busy_cpu_seconds() -> float:
     """Return the CPU seconds that all processes of the machine have used since boot, steal time included (from /proc/stat)."""
     with open("/proc/stat", encoding="ascii") as handle:

@@ -36,7 +36,7 @@ from initlab.training import train
 
 from command_line import parse_arguments
 from lab_reference import LabImages, lab_gradient_pass, lab_training_epoch, make_loader
-from machine import OTHER_LOAD_LIMIT, describe_machine, measure_matmul, measure_with_other_load, wait_for_idle
+from machine import OTHER_LOAD_LIMIT, describe_machine, measure_linear_forward, measure_matmul, measure_with_other_load, wait_for_idle
 from study_run import StudyTiming, run_study
 
 logger = logging.getLogger("bench")
@@ -44,6 +44,8 @@ logger = logging.getLogger("bench")
 # The first is the network's largest product (a chunk of 1000 samples through the
 # 3072->1000 layer) and sets the ceiling; the second is the 1000->1000 layers'.
 MATMUL_SHAPES = [(1000, 3072, 1000), (1000, 1000, 1000)]
+# The training batch through the 3072->1000 layer, in both layouts: (batch, in features, out features).
+TRAINING_FORWARD_SHAPE = (128, 3072, 1000)
 # Follows each unreliable figure: one measured while other processes used more than
 # OTHER_LOAD_LIMIT of the CPUs, or a ceiling share above 100 %.
 UNRELIABLE_MARK = "*"
@@ -51,6 +53,8 @@ UNRELIABLE_MARK = "*"
 MEASUREMENT_NAMES = {
     "matmul_gflops": "the matmul ceiling",
     "matmul_square_gflops": "the 1000x1000 matmul",
+    "forward_row_major_gflops": "the row-major batch-128 forward product",
+    "forward_feature_major_gflops": "the feature-major batch-128 forward product",
     "lab_gradient": "the lab-style gradient pass",
     "initlab_gradient": "initlab's gradient pass",
     "lab_training": "the lab-style training epoch",
@@ -144,6 +148,12 @@ def run_rounds(arguments, dataset: PreparedDataset, device: torch.device) -> tup
     steps = {
         "matmul_gflops": lambda seed: statistics.median(measure_matmul(device, MATMUL_SHAPES[0]) for _ in range(3)),
         "matmul_square_gflops": lambda seed: statistics.median(measure_matmul(device, MATMUL_SHAPES[1]) for _ in range(3)),
+        "forward_row_major_gflops": lambda seed: statistics.median(
+            measure_linear_forward(device, *TRAINING_FORWARD_SHAPE, feature_major=False) for _ in range(3)
+        ),
+        "forward_feature_major_gflops": lambda seed: statistics.median(
+            measure_linear_forward(device, *TRAINING_FORWARD_SHAPE, feature_major=True) for _ in range(3)
+        ),
         "lab_gradient": lambda seed: time_lab_gradient_pass(network, lab_images, train_indices, device, arguments.lab_gradient_fraction, seed),
         "initlab_gradient": lambda seed: time_initlab_gradient_pass(network, images, labels, device, seed),
         "lab_training": lambda seed: time_lab_training_epoch(network, lab_images, train_indices, device, seed),
@@ -241,6 +251,12 @@ def print_kernel_table(arguments, data_description, device, flops, results, othe
     print(f"network: {arguments.activation}, {rounds}, medians shown with the range over rounds")
     print(f"float32 matmul ceiling, {big[0]}x{big[1]} @ {big[1]}x{big[2]}: {median['matmul_gflops']:.1f} GFLOP/s{mark_if('matmul_gflops' in loaded)} ({ceiling_range}); "
           f"{square[0]}x{square[1]} @ {square[1]}x{square[2]}: {median['matmul_square_gflops']:.1f} GFLOP/s{mark_if('matmul_square_gflops' in loaded)}")
+    batch, in_features, out_features = TRAINING_FORWARD_SHAPE
+    row_mark = mark_if("forward_row_major_gflops" in loaded)
+    feature_mark = mark_if("forward_feature_major_gflops" in loaded)
+    print(f"batch-{batch} forward product of the {in_features}->{out_features} layer: row-major a @ W^T (nn.Linear, the lab) "
+          f"{median['forward_row_major_gflops']:.1f} GFLOP/s{row_mark}; feature-major W @ a^T (initlab's training) "
+          f"{median['forward_feature_major_gflops']:.1f} GFLOP/s{feature_mark}")
     print(f"FLOPs per sample: gradient pass (forward + back-propagation to the layer outputs) {flops['gradient_pass'] / 1e6:.1f} M; "
           f"forward + full backward (training, lab-style gradient loop) {flops['full_backward_pass'] / 1e6:.1f} M")
     print()

@@ -60,6 +60,7 @@ def test_forward_in_place_when_allowed(name):
 
     assert torch.equal(in_place, expected)
     assert kernels.needs_pre_activation == (name in {"leaky_relu", "elu", "selu", "gelu"})
+    assert kernels.zero_for_negative_inputs == (name == "relu")
 
 
 def test_kernels_follow_module_parameters():

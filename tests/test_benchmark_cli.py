@@ -209,6 +209,8 @@ def made_up_measurements(initlab_gradient_load: float, ceiling: float = 200.0):
     rates = {
         "matmul_gflops": ceiling,
         "matmul_square_gflops": 210.0,
+        "forward_row_major_gflops": 170.0,
+        "forward_feature_major_gflops": 200.0,
         "lab_gradient": 1_300.0,
         "initlab_gradient": 7_400.0,
         "lab_training": 3_800.0,
@@ -257,6 +259,21 @@ def test_table_marks_loaded_measurement(capsys):
     )
 
 
+def test_table_shows_both_forward_layouts(capsys):
+    lines = print_tables(capsys, *made_up_measurements(initlab_gradient_load=0.0))
+
+    layouts = row(lines, "batch-128 forward product")
+    assert "row-major a @ W^T (nn.Linear, the lab) 170.0 GFLOP/s;" in layouts
+    assert "feature-major W @ a^T (initlab's training) 200.0 GFLOP/s" in layouts
+
+
+def test_linear_forward_layouts_measure():
+    device = run_benchmark.torch.device("cpu")
+
+    for feature_major in (False, True):
+        assert machine.measure_linear_forward(device, 4, 8, 3, feature_major, repeats=2) > 0
+
+
 def test_table_marks_share_above_ceiling(capsys):
     lines = print_tables(capsys, *made_up_measurements(initlab_gradient_load=0.05, ceiling=150.0))
 
@@ -287,7 +304,10 @@ def test_loaded_run_warns_before_last_line(capsys, monkeypatch, no_default_prepa
     lines = capsys.readouterr().out.splitlines()
     assert "network: tanh, 1 round, medians shown with the range over rounds" in lines
     assert lines[-2].startswith("warning: the figures marked * are unreliable. Other processes used up to")
-    assert "during the matmul ceiling, the 1000x1000 matmul, the lab-style gradient pass" in lines[-2]
+    assert (
+        "during the matmul ceiling, the 1000x1000 matmul, the row-major batch-128 forward product, "
+        "the feature-major batch-128 forward product, the lab-style gradient pass"
+    ) in lines[-2]
     speedup, gradient, training, minutes = lines[-1].split(" ")
     assert speedup == "speedup"
     assert gradient.startswith("gradient=")

@@ -29,11 +29,14 @@ class ActivationKernels:
     pre-activation, and reads ``pre_activation`` only when ``needs_pre_activation``
     is true. Otherwise the forward kernel may overwrite the pre-activation with the
     activation (``out`` the input itself). ``out`` may also be ``grad_output``.
+    ``zero_for_negative_inputs`` marks ReLU, whose output is exactly zero for about
+    half of the values.
     """
 
     forward: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     backward: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
     needs_pre_activation: bool
+    zero_for_negative_inputs: bool = False
 
 
 def _elu_kernels(alpha: float, scale: float) -> ActivationKernels:
@@ -63,6 +66,7 @@ def kernels_for(module: nn.Module) -> ActivationKernels:
             forward=lambda pre, out: aten.relu.out(pre, out=out),
             backward=lambda grad, pre, act, out: aten.threshold_backward.grad_input(grad, act, 0, grad_input=out),
             needs_pre_activation=False,
+            zero_for_negative_inputs=True,
         )
     if type(module) is nn.LeakyReLU:
         slope = module.negative_slope

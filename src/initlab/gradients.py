@@ -46,10 +46,11 @@ def choose_chunk_batches(device: torch.device, batch_size: int, in_features: int
     """Return how many lab batches go through the network at once on ``device``.
 
     Per sample the workspace contains the input as uint8 and as ``dtype``, each hidden
-    layer's pre-activation and activation, two delta buffers and the logits.
+    layer's pre-activation and activation, two delta buffers, the logits and a
+    one-byte zero mask per unit.
     """
     values_per_sample = in_features + (2 * layers + 2) * width + CLASSES
-    bytes_per_sample = values_per_sample * torch.finfo(dtype).bits // 8 + in_features
+    bytes_per_sample = values_per_sample * torch.finfo(dtype).bits // 8 + in_features + width
     if device.type == "cuda":
         free_bytes, total_bytes = torch.cuda.mem_get_info(device)
         # With deterministic algorithms the matrix shapes that cuBLAS sees, and so its kernels,
@@ -93,7 +94,8 @@ class _Workspace:
         self.weight_squares = torch.empty(measured, chunk_batches, dtype=dtype, device=device)
         # Per layer: sum and sum of squares of the activations (float64), and their count of exact zeros.
         self.activation_moments = torch.zeros(measured, 2, dtype=torch.float64, device=device)
-        self.activation_nonzeros = torch.zeros(measured, dtype=torch.int64, device=device)
+        self.activation_zeros = torch.zeros(measured, dtype=torch.int64, device=device)
+        self.zero_mask = torch.empty(rows, width, dtype=torch.bool, device=device)
 
 
 def _forward(layers, kernels, workspace: _Workspace, images, sample_indices) -> torch.Tensor:
@@ -112,10 +114,22 @@ def _forward(layers, kernels, workspace: _Workspace, images, sample_indices) -> 
         workspace.activation_moments[index, 0] += hidden.sum(dim=1).double().sum()
         squares = torch.mul(hidden, hidden, out=workspace.deltas[0][:rows])
         workspace.activation_moments[index, 1] += squares.sum(dim=1).double().sum()
-        workspace.activation_nonzeros[index] += torch.count_nonzero(hidden)
+        workspace.activation_zeros[index] += _count_zeros(hidden, kernels[index], workspace.zero_mask[:rows])
 
     classifier = layers[-1]
     return torch.addmm(classifier.bias, hidden, classifier.weight.t(), out=workspace.pre_activations[-1][:rows])
+
+
+def _count_zeros(values: torch.Tensor, kernels: ActivationKernels, mask: torch.Tensor) -> torch.Tensor:
+    """Return the number of exact zeros in ``values`` as a 0-d int64 tensor on their device.
+
+    count_nonzero branches on every value: on the CPU it took 2.0 ms for a chunk of
+    1,050 x 1,000 ReLU outputs, half of them zero, against 0.12 ms for tanh outputs.
+    Comparing into ``mask`` and summing it took 0.42 ms for either.
+    """
+    if kernels.zero_for_negative_inputs:
+        return torch.eq(values, 0, out=mask).sum(dtype=torch.int64)
+    return values.numel() - torch.count_nonzero(values)
 
 
 def _logits_gradient(logits: torch.Tensor, labels: torch.Tensor, batch_size: int) -> torch.Tensor:
@@ -210,7 +224,7 @@ def measure_bias_gradients(
             weight_squares[:, first:last] = workspace.weight_squares[:, : last - first].cpu().double().numpy()
             progress.update(index, len(sample_indices))
     activation_sum, activation_squares = np.ascontiguousarray(workspace.activation_moments.cpu().numpy().T)
-    activation_zeros = len(order) * width - workspace.activation_nonzeros.cpu().numpy()
+    activation_zeros = workspace.activation_zeros.cpu().numpy()
     synchronise(device)
     elapsed = time.perf_counter() - started
     rate = len(order) / elapsed if elapsed > 0 else float("inf")
