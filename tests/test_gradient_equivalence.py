@@ -195,6 +195,14 @@ def test_weight_gradient_summaries_match_loop_float32():
     np.testing.assert_allclose(measured.weight_gradient_sum_squares, reference.weight_gradient_sum_squares, rtol=1e-4)
 
 
+def test_unequal_hidden_widths_raise():
+    images, labels, order = make_data(20)
+    network = nn.Sequential(nn.Flatten(), nn.Linear(48, 20), nn.Tanh(), nn.Linear(20, 7), nn.Tanh(), nn.Linear(7, 10))
+
+    with pytest.raises(ValueError, match=r"same width, not \[20, 7\]"):
+        measure_bias_gradients(network, images, labels, order, BATCH_SIZE)
+
+
 def test_parameters_require_grad_afterwards():
     images, labels, order = make_data(30)
     network = make_network("tanh", torch.float32)

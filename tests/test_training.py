@@ -120,7 +120,7 @@ def test_fused_step_equals_torch_sgd(dtype):
     functional.cross_entropy(reference(inputs), labels).backward()
     optimizer.step()
 
-    # The two differ only in where -lr multiplies: inside the matrix product or after it.
+    # They differ in rounding only: where -lr multiplies, and the summation order on feature-major activations.
     tolerance = {torch.float32: 1e-6, torch.float64: 1e-14}[dtype]
     for fused, stepped, initial in zip(network.parameters(), reference.parameters(), make_network("tanh").to(dtype).parameters()):
         assert not torch.equal(fused, initial)
@@ -128,11 +128,38 @@ def test_fused_step_equals_torch_sgd(dtype):
         assert fused.grad is None
 
 
-def test_fused_step_rejects_linear_hooks():
+def test_fused_step_skips_frozen_parameters():
     network = make_network()
-    linear_layers(network)[1].register_forward_hook(lambda module, inputs, output: None)
+    frozen = linear_layers(network)[1]
+    frozen.weight.requires_grad_(False)
+    frozen.bias.requires_grad_(False)
+    before = copy.deepcopy(network)
+    inputs = torch.rand(BATCH_SIZE, int(np.prod(IMAGE_SHAPE)), generator=torch.Generator().manual_seed(5))
+    labels = torch.arange(BATCH_SIZE) % 10
 
-    with pytest.raises(ValueError, match="forward hooks"):
+    functional.cross_entropy(forward_with_sgd_step(network, inputs, 0.05), labels).backward()
+
+    before_layers = linear_layers(before)
+    assert torch.equal(frozen.weight, before_layers[1].weight)
+    assert torch.equal(frozen.bias, before_layers[1].bias)
+    assert not torch.equal(linear_layers(network)[0].weight, before_layers[0].weight)
+    assert not torch.equal(linear_layers(network)[2].weight, before_layers[2].weight)
+
+
+@pytest.mark.parametrize(
+    "case, change, message",
+    [
+        ("forward hook", lambda layer: layer.register_forward_hook(lambda module, inputs, output: None), "hooks"),
+        ("backward hook", lambda layer: layer.register_full_backward_hook(lambda module, grad_in, grad_out: None), "hooks"),
+        ("weight norm", lambda layer: nn.utils.parametrizations.weight_norm(layer), "parametrizations"),
+        ("no bias", lambda layer: setattr(layer, "bias", None), "without bias"),
+    ],
+)
+def test_fused_step_rejects_special_linear(case, change, message):
+    network = make_network()
+    change(linear_layers(network)[1])
+
+    with pytest.raises(ValueError, match=message):
         forward_with_sgd_step(network, torch.zeros(2, int(np.prod(IMAGE_SHAPE))), 0.01)
 
 

@@ -4,8 +4,9 @@
 again with the weight and written back by ``step()``. Here each Linear layer's
 backward first computes the gradient for the layer below with the old weight, then
 updates the weight in place with one ``addmm_`` (W <- W - lr * delta^T a), so no
-weight gradient is ever stored. The update is the same as ``torch.optim.SGD``'s up
-to float rounding, because the scaling by -lr happens inside the matrix product.
+weight gradient is ever stored. The update equals ``torch.optim.SGD``'s up to float
+rounding: the scaling by -lr happens inside the matrix product, and the bias
+gradient and the products sum in another order on feature-major activations.
 
 Activations run feature-major, as (features, batch) matrices, because with batches
 of 128 on a 2-core AVX-512 CPU, PyTorch's CPU matrix product computed W @ a^T 8 %
@@ -15,6 +16,7 @@ faster than nn.Linear's a @ W^T (205 against 190 GFLOP/s for the 3072->1000 laye
 
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 from initlab.model import ACTIVATIONS
 
@@ -35,20 +37,34 @@ class _LinearWithSgdStep(torch.autograd.Function):
     def backward(ctx, grad_output: torch.Tensor):
         inputs, weight, bias = ctx.saved_tensors
         grad_inputs = weight.t().mm(grad_output) if ctx.needs_input_grad[0] else None
+        # Like torch.optim.SGD, leave parameters that do not require grad unchanged.
         with torch.no_grad():
-            weight.addmm_(grad_output, inputs.t(), alpha=-ctx.learning_rate)
-            bias.add_(grad_output.sum(dim=1), alpha=-ctx.learning_rate)
+            if ctx.needs_input_grad[1]:
+                weight.addmm_(grad_output, inputs.t(), alpha=-ctx.learning_rate)
+            if ctx.needs_input_grad[2]:
+                bias.add_(grad_output.sum(dim=1), alpha=-ctx.learning_rate)
         return grad_inputs, None, None, None
+
+
+def _check_plain_linear(layer: nn.Linear) -> None:
+    """Raise ValueError when ``layer`` has something that the fused step would skip."""
+    if layer.bias is None:
+        raise ValueError("a Linear layer without bias cannot take the fused SGD step")
+    if parametrize.is_parametrized(layer):
+        raise ValueError("a Linear layer with parametrizations (such as weight_norm) cannot take the fused SGD step")
+    if layer._forward_hooks or layer._forward_pre_hooks or layer._backward_hooks or layer._backward_pre_hooks:
+        raise ValueError("hooks on nn.Linear layers do not run when SGD is fused into the backward pass")
 
 
 def forward_with_sgd_step(network: nn.Sequential, inputs: torch.Tensor, learning_rate: float) -> torch.Tensor:
     """Return the logits of ``network`` for a (batch, features) ``inputs``; backward() on a loss of them takes one SGD step.
 
-    The parameters must require grad, which is what makes autograd run each layer's
-    backward. Their ``.grad`` stays None. Flatten modules are skipped because the
-    inputs are flat already. A Linear layer's own forward and hooks do not run, and
-    ValueError is raised when one has forward hooks, or when the network contains a
-    module other than Linear layers, Flatten and elementwise activations.
+    Only parameters that require grad are updated, and their ``.grad`` stays None.
+    Flatten modules are skipped because the inputs are flat already. A Linear
+    layer's own forward does not run, so ValueError is raised for a Linear layer
+    without bias, with parametrizations, or with forward or backward hooks, and for
+    any module other than Linear layers, Flatten and elementwise activations.
+    Hooks on the activation modules run, but see (features, batch) tensors.
     """
     if inputs.dim() != 2:
         raise ValueError(f"inputs must be a (batch, features) matrix, not of shape {tuple(inputs.shape)}")
@@ -56,8 +72,7 @@ def forward_with_sgd_step(network: nn.Sequential, inputs: torch.Tensor, learning
     hidden = inputs.t()
     for module in network:
         if isinstance(module, nn.Linear):
-            if module._forward_hooks or module._forward_pre_hooks:
-                raise ValueError("forward hooks on nn.Linear layers do not run when SGD is fused into the backward pass")
+            _check_plain_linear(module)
             hidden = _LinearWithSgdStep.apply(hidden, module.weight, module.bias, learning_rate)
         elif isinstance(module, ELEMENTWISE_MODULES):
             hidden = module(hidden)

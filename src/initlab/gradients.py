@@ -9,10 +9,9 @@ chunk of k batches goes through the network at once with the loss
 
 so the gradient at each layer output, summed over the samples of one batch,
 equals that batch's bias gradient in the lab's loop. The pass runs by hand, without
-an autograd graph, into buffers allocated once: the matrix products and the
-activation kernels are those that autograd runs, only the gradients at the layer
-outputs are computed (no weight gradient), and results are copied to the host
-once per chunk.
+an autograd graph, into buffers allocated once. Its matrix products and activation
+kernels are those that autograd runs. It computes only the gradients at the layer
+outputs (no weight gradient) and copies results to the host once per chunk.
 
 On the same batches, each layer's post-activation values are accumulated (mean
 and standard deviation over the pass), and each batch's weight gradient
@@ -47,7 +46,8 @@ def choose_chunk_batches(device: torch.device, batch_size: int, in_features: int
 
     Per sample the workspace contains the input as uint8 and as ``dtype``, each hidden
     layer's pre-activation and activation, two delta buffers, the logits and a
-    one-byte zero mask per unit.
+    one-byte zero mask per unit. Tanh, sigmoid and ReLU keep their activation in the
+    pre-activation's buffer, so for them the estimate is high by one buffer per layer.
     """
     values_per_sample = in_features + (2 * layers + 2) * width + CLASSES
     bytes_per_sample = values_per_sample * torch.finfo(dtype).bits // 8 + in_features + width
@@ -179,16 +179,22 @@ def measure_bias_gradients(
     ``images`` (uint8, channel-first) and ``labels`` sit on the network's device;
     ``order`` lists the sample indices in the order the batches take them, as the
     lab's shuffled loader would. Pixels are scaled to [0, 1] as ToTensor does.
-    The network is only read, never changed.
+    The network is only read, never changed. Every hidden layer must have the same
+    width, as build_network makes them; ValueError is raised otherwise.
     """
     device = next(network.parameters()).device
     layers = linear_layers(network)
     measured = len(layers) - 1
     width = layers[0].out_features
+    hidden_widths = [layer.out_features for layer in layers[:measured]]
+    if any(hidden_width != width for hidden_width in hidden_widths):
+        raise ValueError(f"every hidden Linear layer must have the same width, not {hidden_widths}")
     boundaries = batch_boundaries(len(order), batch_size)
     full_batches = len(order) // batch_size
     if chunk_batches is None:
         chunk_batches = choose_chunk_batches(device, batch_size, layers[0].in_features, width, measured, dtype)
+    # The workspace needs no more rows than the full batches fill (a trailing partial batch needs fewer).
+    chunk_batches = max(1, min(chunk_batches, full_batches))
 
     # A trailing partial batch, if any, runs as a chunk of its own.
     chunks = [(start, min(start + chunk_batches, full_batches)) for start in range(0, full_batches, chunk_batches)]
