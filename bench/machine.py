@@ -5,6 +5,7 @@ import os
 import platform
 import resource
 import time
+from collections.abc import Callable
 
 import torch
 
@@ -29,18 +30,23 @@ def describe_machine(device: torch.device) -> str:
     return f"{model}, {os.cpu_count()} CPUs; device {describe_device(device)}; torch {torch.__version__}"
 
 
+def _measure_gflops(device: torch.device, product: Callable[[], torch.Tensor], flops: int, repeats: int) -> float:
+    """Return the GFLOP/s of ``repeats`` calls of ``product``, which does ``flops`` FLOPs, after one warm-up call."""
+    product()
+    synchronise(device)
+    started = time.perf_counter()
+    for _ in range(repeats):
+        product()
+    synchronise(device)
+    return flops * repeats / (time.perf_counter() - started) / 1e9
+
+
 def measure_matmul(device: torch.device, shape: tuple[int, int, int], repeats: int = 10) -> float:
     """Return the float32 GFLOP/s of ``repeats`` products of (m x k) by (k x n) on ``device``, after one warm-up product."""
     m, k, n = shape
     left = torch.randn(m, k, device=device)
     right = torch.randn(k, n, device=device)
-    torch.matmul(left, right)
-    synchronise(device)
-    started = time.perf_counter()
-    for _ in range(repeats):
-        torch.matmul(left, right)
-    synchronise(device)
-    return 2 * m * k * n * repeats / (time.perf_counter() - started) / 1e9
+    return _measure_gflops(device, lambda: torch.matmul(left, right), 2 * m * k * n, repeats)
 
 
 def measure_linear_forward(device: torch.device, batch: int, in_features: int, out_features: int, feature_major: bool, repeats: int = 20) -> float:
@@ -57,13 +63,7 @@ def measure_linear_forward(device: torch.device, batch: int, in_features: int, o
         product = lambda: torch.addmm(column_bias, weight, inputs.t())  # noqa: E731
     else:
         product = lambda: torch.addmm(bias, inputs, weight.t())  # noqa: E731
-    product()
-    synchronise(device)
-    started = time.perf_counter()
-    for _ in range(repeats):
-        product()
-    synchronise(device)
-    return 2 * batch * in_features * out_features * repeats / (time.perf_counter() - started) / 1e9
+    return _measure_gflops(device, product, 2 * batch * in_features * out_features, repeats)
 
 
 def busy_cpu_seconds() -> float:
