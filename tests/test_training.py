@@ -213,7 +213,7 @@ def test_evaluate_reports_percent():
 
 
 def plant_nan(network: nn.Sequential, after_training_batches: int):
-    """Make the last activation output NaN from training batch ``after_training_batches`` + 1 on; return the hook handle.
+    """Make the last activation output NaN from training batch ``after_training_batches`` + 1 on, and return the hook handle.
 
     The hook sits on an activation because training does not call the Linear layers' own forward.
     """

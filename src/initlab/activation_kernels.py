@@ -29,8 +29,8 @@ class ActivationKernels:
     pre-activation, and reads ``pre_activation`` only when ``needs_pre_activation``
     is true. Otherwise the forward kernel may overwrite the pre-activation with the
     activation (``out`` the input itself). ``out`` may also be ``grad_output``.
-    ``zero_for_negative_inputs`` marks ReLU, whose output is exactly zero for about
-    half of the values.
+    ``zero_for_negative_inputs`` marks ReLU, whose output is exactly zero wherever its
+    input is not positive, which is often a large share of the values.
     """
 
     forward: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -48,7 +48,7 @@ def _elu_kernels(alpha: float, scale: float) -> ActivationKernels:
 
 
 def kernels_for(module: nn.Module) -> ActivationKernels:
-    """Return the kernels of activation ``module``; raise ValueError for a module with no entry here."""
+    """Return the kernels of activation ``module``, or raise ValueError for a module with no entry here."""
     if type(module) is nn.Tanh:
         return ActivationKernels(
             forward=lambda pre, out: aten.tanh.out(pre, out=out),

@@ -25,7 +25,7 @@ ELEMENTWISE_MODULES = tuple(ACTIVATIONS.values())
 
 
 class _LinearWithSgdStep(torch.autograd.Function):
-    """nn.Linear on feature-major activations; its backward returns the input's gradient and updates the weight and bias in place."""
+    """nn.Linear on feature-major activations. Its backward returns the input's gradient and updates the weight and bias in place."""
 
     @staticmethod
     def forward(ctx, inputs: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, learning_rate: float) -> torch.Tensor:
@@ -57,7 +57,7 @@ def _check_plain_linear(layer: nn.Linear) -> None:
 
 
 def forward_with_sgd_step(network: nn.Sequential, inputs: torch.Tensor, learning_rate: float) -> torch.Tensor:
-    """Return the logits of ``network`` for a (batch, features) ``inputs``; backward() on a loss of them takes one SGD step.
+    """Return the logits of ``network`` for (batch, features) ``inputs``, so that backward() on a loss of them takes one SGD step.
 
     Only parameters that require grad are updated, and their ``.grad`` stays None.
     Flatten modules are skipped because the inputs are flat already. A Linear

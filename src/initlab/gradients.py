@@ -99,7 +99,7 @@ class _Workspace:
 
 
 def _forward(layers, kernels, workspace: _Workspace, images, sample_indices) -> torch.Tensor:
-    """Run the chunk's images through the network into the workspace; return the logits.
+    """Run the chunk's images through the network into the workspace and return the logits.
 
     The values equal nn.Linear's and the activation modules' own forward passes:
     addmm with the transposed weight, then the module's ATen kernel.
@@ -145,7 +145,7 @@ def _backward_chunk(layers, kernels, workspace: _Workspace, delta: torch.Tensor,
     """Back-propagate ``delta`` (the logits' gradient) to every hidden layer's output and summarise each batch.
 
     Layer l's delta is (delta of l+1 @ W_{l+1}) times the activation's derivative,
-    the same mm and derivative kernel that autograd runs; no weight gradient is formed.
+    with the same mm and derivative kernel that autograd runs. No weight gradient is formed.
     """
     rows = len(delta)
     for index in reversed(range(len(layers) - 1)):
