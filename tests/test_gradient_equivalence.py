@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from initlab import matmul
 from initlab.gradients import measure_bias_gradients
 from initlab.initialisation import initialise_network
 from initlab.model import build_network, linear_layers
@@ -156,8 +157,12 @@ def test_activation_sums_equal_loop_float64(activation):
         assert reference.activation_zeros.min() > 0
 
 
+@pytest.mark.parametrize("products", ["default", "pytorch"])
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_bias_gradients_match_loop_float32(activation):
+def test_bias_gradients_match_loop_float32(activation, products, monkeypatch):
+    # "default" runs oneDNN's products where this machine has them; "pytorch" forces PyTorch's own, as on a GPU.
+    if products == "pytorch":
+        monkeypatch.setattr(matmul, "onednn_available", lambda: False)
     # 2,005 samples: 200 batches of 10 and one of 5, in chunks of 16 batches.
     images, labels, order = make_data(2005, seed=2)
     network = make_network(activation, torch.float32, seed=3)

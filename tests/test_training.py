@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
-from initlab import training
+from initlab import matmul, training
 from initlab.config import load_schema, validate_config
 from initlab.data.prepared import PreparedDataset, split_training_set
 from initlab.fused_sgd import forward_with_sgd_step
@@ -107,8 +107,12 @@ def test_default_learning_rate_is_poutyne_sgd():
     assert config["training"]["batch_size"] == 128
 
 
+@pytest.mark.parametrize("products", ["default", "pytorch"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_fused_step_equals_torch_sgd(dtype):
+def test_fused_step_equals_torch_sgd(dtype, products, monkeypatch):
+    # "default" runs oneDNN's float32 products where this machine has them; "pytorch" forces PyTorch's own, as on a GPU.
+    if products == "pytorch":
+        monkeypatch.setattr(matmul, "onednn_available", lambda: False)
     network = make_network("tanh").to(dtype)
     reference = copy.deepcopy(network)
     generator = torch.Generator().manual_seed(4)
@@ -120,7 +124,7 @@ def test_fused_step_equals_torch_sgd(dtype):
     functional.cross_entropy(reference(inputs), labels).backward()
     optimizer.step()
 
-    # They differ in rounding only: where -lr multiplies, and the summation order on feature-major activations.
+    # They differ in rounding only: the libraries and the summation order on feature-major activations.
     tolerance = {torch.float32: 1e-6, torch.float64: 1e-14}[dtype]
     for fused, stepped, initial in zip(network.parameters(), reference.parameters(), make_network("tanh").to(dtype).parameters()):
         assert not torch.equal(fused, initial)

@@ -30,13 +30,16 @@ class ActivationKernels:
     is true. Otherwise the forward kernel may overwrite the pre-activation with the
     activation (``out`` the input itself). ``out`` may also be ``grad_output``.
     ``zero_for_negative_inputs`` marks ReLU, whose output is exactly zero wherever its
-    input is not positive, which is often a large share of the values.
+    input is not positive, which is often a large share of the values. ``is_tanh``
+    marks tanh, which oneDNN can compute inside the preceding matrix product
+    (:func:`initlab.matmul.linear_tanh`).
     """
 
     forward: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
     backward: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
     needs_pre_activation: bool
     zero_for_negative_inputs: bool = False
+    is_tanh: bool = False
 
 
 def _elu_kernels(alpha: float, scale: float) -> ActivationKernels:
@@ -54,6 +57,7 @@ def kernels_for(module: nn.Module) -> ActivationKernels:
             forward=lambda pre, out: aten.tanh.out(pre, out=out),
             backward=lambda grad, pre, act, out: aten.tanh_backward.grad_input(grad, act, grad_input=out),
             needs_pre_activation=False,
+            is_tanh=True,
         )
     if type(module) is nn.Sigmoid:
         return ActivationKernels(

@@ -3,21 +3,24 @@
 ``torch.optim.SGD`` needs every weight gradient written to ``.grad``, then read
 again with the weight and written back by ``step()``. Here each Linear layer's
 backward first computes the gradient for the layer below with the old weight, then
-updates the weight in place with one ``addmm_`` (W <- W - lr * delta^T a), so no
-weight gradient is ever stored. The update equals ``torch.optim.SGD``'s up to float
-rounding: the scaling by -lr happens inside the matrix product, and the bias
-gradient and the products sum in another order on feature-major activations.
+forms the weight gradient and subtracts lr times it from the weight in place, so no
+``.grad`` is ever stored. The update equals ``torch.optim.SGD``'s up to float
+rounding, because the products and the bias gradient sum in another order on
+feature-major activations.
 
-Activations run feature-major, as (features, batch) matrices, because with batches
-of 128 on a 2-core AVX-512 CPU, PyTorch's CPU matrix product computed W @ a^T 8 %
-faster than nn.Linear's a @ W^T (205 against 190 GFLOP/s for the 3072->1000 layer,
-`make bench`, docs/benchmarks.md).
+Activations run feature-major, as (features, batch) matrices, and the products go
+through :mod:`initlab.matmul` (oneDNN for float32 on x86-64 CPUs). With batches of
+128 on the 2-core AVX-512 CPU of docs/benchmarks.md, oneDNN computed the
+3072->1000 layer's W @ a^T 7 % faster than nn.Linear's a @ W^T (445 against 415
+GFLOP/s, ``make bench``), and in this layout the weight gradient's operands are
+both contiguous.
 """
 
 import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
+from initlab import matmul
 from initlab.model import ACTIVATIONS
 
 # Modules that act on each value alone, so that the feature-major layout cannot change their result.
@@ -31,16 +34,20 @@ class _LinearWithSgdStep(torch.autograd.Function):
     def forward(ctx, inputs: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, learning_rate: float) -> torch.Tensor:
         ctx.save_for_backward(inputs, weight, bias)
         ctx.learning_rate = learning_rate
-        return torch.addmm(bias.unsqueeze(1), weight, inputs)
+        # W @ a, as linear(x, w) computes x @ w^T.
+        return matmul.linear(weight, inputs.t()).add_(bias.unsqueeze(1))
 
     @staticmethod
     def backward(ctx, grad_output: torch.Tensor):
         inputs, weight, bias = ctx.saved_tensors
-        grad_inputs = weight.t().mm(grad_output) if ctx.needs_input_grad[0] else None
+        grad_output = grad_output.contiguous()
+        # (W^T g)^T = g^T W: with g^T as the product's input, oneDNN reads W's transpose without copying it.
+        grad_inputs = matmul.linear(grad_output.t(), weight.t()).t() if ctx.needs_input_grad[0] else None
         # Like torch.optim.SGD, leave parameters that do not require grad unchanged.
         with torch.no_grad():
             if ctx.needs_input_grad[1]:
-                weight.addmm_(grad_output, inputs.t(), alpha=-ctx.learning_rate)
+                weight_gradient = matmul.linear(grad_output, inputs)
+                weight.add_(weight_gradient, alpha=-ctx.learning_rate)
             if ctx.needs_input_grad[2]:
                 bias.add_(grad_output.sum(dim=1), alpha=-ctx.learning_rate)
         return grad_inputs, None, None, None

@@ -9,9 +9,11 @@ chunk of k batches goes through the network at once with the loss
 
 so the gradient at each layer output, summed over the samples of one batch,
 equals that batch's bias gradient in the lab's loop. The pass runs by hand, without
-an autograd graph, into buffers allocated once. Its matrix products and activation
-kernels are those that autograd runs. It computes only the gradients at the layer
-outputs (no weight gradient) and copies results to the host once per chunk.
+an autograd graph. Its activation kernels and derivatives are those that autograd
+runs. Its matrix products are PyTorch's own, except for float32 on x86-64 CPUs,
+where oneDNN computes them and the tanh that follows them (:mod:`initlab.matmul`).
+It computes only the gradients at the layer outputs (no weight gradient) and
+copies results to the host once per chunk.
 
 On the same batches, each layer's post-activation values are accumulated (mean
 and standard deviation over the pass), and each batch's weight gradient
@@ -19,6 +21,7 @@ G = sum_i delta_i a_i^T is summarised by the sum and the sum of squares of its
 entries, from the Gram matrices of delta and a, without forming G.
 """
 
+import dataclasses
 import logging
 import time
 
@@ -27,6 +30,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from initlab import matmul
 from initlab.activation_kernels import ActivationKernels, kernels_for
 from initlab.devices import describe_device, synchronise
 from initlab.measurement import GradientMeasurement
@@ -35,8 +39,8 @@ from initlab.runtime import Progress
 
 logger = logging.getLogger(__name__)
 
-# Memory for one chunk's buffers; the chunk size follows from it.
-CPU_CHUNK_BYTES = 64 * 2**20
+# Memory for one chunk's values; the chunk size follows from it.
+CPU_CHUNK_BYTES = 128 * 2**20
 GPU_FREE_MEMORY_FRACTION = 0.25
 MAX_CHUNK_BATCHES = 4096
 
@@ -44,10 +48,10 @@ MAX_CHUNK_BATCHES = 4096
 def choose_chunk_batches(device: torch.device, batch_size: int, in_features: int, width: int, layers: int, dtype: torch.dtype) -> int:
     """Return how many lab batches go through the network at once on ``device``.
 
-    Per sample the workspace contains the input as uint8 and as ``dtype``, each hidden
-    layer's pre-activation and activation, two delta buffers, the logits and a
-    one-byte zero mask per unit. Tanh, sigmoid and ReLU keep their activation in the
-    pre-activation's buffer, so for them the estimate is high by one buffer per layer.
+    Per sample a chunk contains the input as uint8 and as ``dtype``, each hidden layer's
+    pre-activation and activation, two deltas (or a delta and a scratch buffer), the
+    logits and a one-byte zero mask per unit. Tanh, sigmoid and ReLU keep no
+    pre-activation, so for them the estimate is high by one value per unit and layer.
     """
     values_per_sample = in_features + (2 * layers + 2) * width + CLASSES
     bytes_per_sample = values_per_sample * torch.finfo(dtype).bits // 8 + in_features + width
@@ -69,55 +73,95 @@ def batch_boundaries(sample_count: int, batch_size: int) -> np.ndarray:
 
 
 class _Workspace:
-    """Buffers for one chunk of at most ``rows`` samples, allocated once per measurement.
+    """Buffers for one chunk of at most ``rows`` samples that the pass writes with ``out=``, allocated once per measurement.
 
-    Reusing them keeps the pass free of per-chunk allocations, which on the CPU cost
-    page faults and, under deterministic algorithms, PyTorch's NaN fill of new memory.
+    Reusing them keeps the pass free of per-chunk allocations for the images, the
+    per-batch results and the scratch values. The products and activations are
+    allocated by the kernels that compute them (oneDNN has no ``out=`` form).
     """
 
-    def __init__(self, layers: list[nn.Linear], kernels: list[ActivationKernels], chunk_batches: int, batch_size: int, device: torch.device, dtype: torch.dtype) -> None:
+    def __init__(self, layers: list[nn.Linear], chunk_batches: int, batch_size: int, device: torch.device, dtype: torch.dtype) -> None:
         rows = chunk_batches * batch_size
         measured = len(layers) - 1
         width = layers[0].out_features
         self.raw_images = torch.empty(rows, layers[0].in_features, dtype=torch.uint8, device=device)
         self.inputs = torch.empty(rows, layers[0].in_features, dtype=dtype, device=device)
-        self.pre_activations = [torch.empty(rows, layer.out_features, dtype=dtype, device=device) for layer in layers]
-        # An activation whose derivative comes from its output (tanh, sigmoid, ReLU) overwrites its pre-activation.
-        self.activations = [
-            torch.empty(rows, width, dtype=dtype, device=device) if kernels[index].needs_pre_activation else self.pre_activations[index]
-            for index in range(measured)
-        ]
-        # Two buffers in turn: layer l's delta is written while layer l+1's is still read.
-        self.deltas = [torch.empty(rows, width, dtype=dtype, device=device) for _ in range(2)]
+        self.squares = torch.empty(rows, width, dtype=dtype, device=device)
+        self.zero_mask = torch.empty(rows, width, dtype=torch.bool, device=device)
         self.bias = torch.empty(measured, chunk_batches, width, dtype=dtype, device=device)
         self.weight_sum = torch.empty(measured, chunk_batches, dtype=dtype, device=device)
         self.weight_squares = torch.empty(measured, chunk_batches, dtype=dtype, device=device)
         # Per layer: sum and sum of squares of the activations (float64), and their count of exact zeros.
         self.activation_moments = torch.zeros(measured, 2, dtype=torch.float64, device=device)
         self.activation_zeros = torch.zeros(measured, dtype=torch.int64, device=device)
-        self.zero_mask = torch.empty(rows, width, dtype=torch.bool, device=device)
 
 
-def _forward(layers, kernels, workspace: _Workspace, images, sample_indices) -> torch.Tensor:
-    """Run the chunk's images through the network into the workspace and return the logits.
+@dataclasses.dataclass
+class _ForwardValues:
+    """The forward pass's values that the backward pass reads: scaled inputs, each hidden layer's pre-activation and activation, and logits.
 
-    The values equal nn.Linear's and the activation modules' own forward passes:
-    addmm with the transposed weight, then the module's ATen kernel.
+    A pre-activation is None where the activation's derivative needs only its
+    output, because the activation then overwrites it (or oneDNN never writes it).
+    """
+
+    inputs: torch.Tensor
+    pre_activations: list[torch.Tensor | None]
+    activations: list[torch.Tensor]
+    logits: torch.Tensor
+
+
+@dataclasses.dataclass
+class _Weights:
+    """Each Linear layer's weight for the forward products and its transpose for the backward ones, packed once per measurement."""
+
+    forward: list[torch.Tensor]
+    backward: list[torch.Tensor]
+    biases: list[torch.Tensor]
+
+    @classmethod
+    def pack(cls, layers: list[nn.Linear], rows: int) -> "_Weights":
+        return cls(
+            forward=[matmul.pack_weight(layer.weight, rows) for layer in layers],
+            backward=[matmul.pack_weight(layer.weight.t(), rows) for layer in layers],
+            biases=[layer.bias for layer in layers],
+        )
+
+
+def _hidden_layer(weight: torch.Tensor, bias: torch.Tensor, kernels: ActivationKernels, inputs: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor]:
+    """Return the (pre-activation or None, activation) of one hidden layer, with nn.Linear's product and the module's kernel."""
+    if kernels.is_tanh and matmul.uses_onednn(inputs):
+        return None, matmul.linear_tanh(inputs, weight, bias)
+    pre_activation = matmul.linear(inputs, weight, bias)
+    if kernels.needs_pre_activation:
+        return pre_activation, kernels.forward(pre_activation, torch.empty_like(pre_activation))
+    return None, kernels.forward(pre_activation, pre_activation)
+
+
+def _forward(weights: _Weights, kernels, workspace: _Workspace, images, sample_indices) -> _ForwardValues:
+    """Run the chunk's images through the network and count each hidden layer's exact zeros.
+
+    Only the last hidden layer's activation moments are accumulated here. The backward
+    pass takes the others from the per-sample sums and Gram matrices that it forms anyway.
     """
     rows = len(sample_indices)
     raw = torch.index_select(images.flatten(1), 0, sample_indices, out=workspace.raw_images[:rows])
-    hidden = workspace.inputs[:rows].copy_(raw).div_(255.0)
-    for index, layer in enumerate(layers[:-1]):
-        pre_activation = torch.addmm(layer.bias, hidden, layer.weight.t(), out=workspace.pre_activations[index][:rows])
-        hidden = kernels[index].forward(pre_activation, workspace.activations[index][:rows])
-        # Per-sample sums in the network's dtype, then float64 across samples.
-        workspace.activation_moments[index, 0] += hidden.sum(dim=1).double().sum()
-        squares = torch.mul(hidden, hidden, out=workspace.deltas[0][:rows])
-        workspace.activation_moments[index, 1] += squares.sum(dim=1).double().sum()
+    inputs = workspace.inputs[:rows].copy_(raw).div_(255.0)
+    pre_activations, activations = [], []
+    hidden = inputs
+    for index, (weight, bias) in enumerate(zip(weights.forward[:-1], weights.biases[:-1])):
+        pre_activation, hidden = _hidden_layer(weight, bias, kernels[index], hidden)
+        pre_activations.append(pre_activation)
+        activations.append(hidden)
         workspace.activation_zeros[index] += _count_zeros(hidden, kernels[index], workspace.zero_mask[:rows])
 
-    classifier = layers[-1]
-    return torch.addmm(classifier.bias, hidden, classifier.weight.t(), out=workspace.pre_activations[-1][:rows])
+    # Per-sample sums in the network's dtype, then float64 across samples.
+    last = len(activations) - 1
+    workspace.activation_moments[last, 0] += hidden.sum(dim=1).double().sum()
+    squares = torch.mul(hidden, hidden, out=workspace.squares[:rows])
+    workspace.activation_moments[last, 1] += squares.sum(dim=1).double().sum()
+
+    logits = matmul.linear(hidden, weights.forward[-1], weights.biases[-1])
+    return _ForwardValues(inputs, pre_activations, activations, logits)
 
 
 def _count_zeros(values: torch.Tensor, kernels: ActivationKernels, mask: torch.Tensor) -> torch.Tensor:
@@ -141,28 +185,32 @@ def _logits_gradient(logits: torch.Tensor, labels: torch.Tensor, batch_size: int
     return gradient
 
 
-def _backward_chunk(layers, kernels, workspace: _Workspace, delta: torch.Tensor, batch_count: int, batch_size: int) -> None:
+def _backward_chunk(weights: _Weights, kernels, workspace: _Workspace, values: _ForwardValues, delta: torch.Tensor, batch_count: int, batch_size: int) -> None:
     """Back-propagate ``delta`` (the logits' gradient) to every hidden layer's output and summarise each batch.
 
     Layer l's delta is (delta of l+1 @ W_{l+1}) times the activation's derivative,
-    with the same mm and derivative kernel that autograd runs. No weight gradient is formed.
+    with the derivative kernel that autograd runs. No weight gradient is formed.
     """
-    rows = len(delta)
-    for index in reversed(range(len(layers) - 1)):
-        upstream = torch.mm(delta, layers[index + 1].weight, out=workspace.deltas[index % 2][:rows])
-        delta = kernels[index].backward(upstream, workspace.pre_activations[index][:rows], workspace.activations[index][:rows], upstream)
-        layer_input = workspace.inputs[:rows] if index == 0 else workspace.activations[index - 1][:rows]
+    for index in reversed(range(len(kernels))):
+        upstream = matmul.linear(delta, weights.backward[index + 1])
+        delta = kernels[index].backward(upstream, values.pre_activations[index], values.activations[index], upstream)
+        layer_input = values.inputs if index == 0 else values.activations[index - 1]
 
         per_batch_delta = delta.view(batch_count, batch_size, -1)
         per_batch_input = layer_input.view(batch_count, batch_size, -1)
         torch.sum(per_batch_delta, dim=1, out=workspace.bias[index, :batch_count])
         # The weight gradient G = sum_i delta_i a_i^T of each batch is summarised without forming it:
-        # sum(G) = sum_ij (sum delta_i)(sum a_j), and sum(G**2) = sum of Gram(delta) * Gram(a) entries.
-        weight_sum = (per_batch_delta.sum(dim=2) * per_batch_input.sum(dim=2)).sum(dim=1)
-        workspace.weight_sum[index, :batch_count] = weight_sum
+        # sum(G) = sum_i (sum of delta_i)(sum of a_i), and sum(G**2) = sum of Gram(delta) * Gram(a) entries.
+        input_sums = per_batch_input.sum(dim=2)
+        workspace.weight_sum[index, :batch_count] = (per_batch_delta.sum(dim=2) * input_sums).sum(dim=1)
         gram_delta = torch.bmm(per_batch_delta, per_batch_delta.transpose(1, 2))
         gram_input = torch.bmm(per_batch_input, per_batch_input.transpose(1, 2))
         workspace.weight_squares[index, :batch_count] = (gram_delta * gram_input).sum(dim=(1, 2))
+        if index > 0:
+            # The input is layer index-1's activation: its per-sample sums, and its per-sample sums of
+            # squares on the Gram matrix's diagonal, in the network's dtype, then float64 across samples.
+            workspace.activation_moments[index - 1, 0] += input_sums.double().sum()
+            workspace.activation_moments[index - 1, 1] += gram_input.diagonal(dim1=1, dim2=2).double().sum()
 
 
 def measure_bias_gradients(
@@ -207,11 +255,12 @@ def measure_bias_gradients(
     weight_squares = np.empty((measured, batch_count))
 
     logger.info(
-        "measuring bias gradients of %d layers: %d batches of %d samples in %d chunks on %s, %s",
-        measured, batch_count, batch_size, len(chunks), describe_device(device), dtype,
+        "measuring bias gradients of %d layers: %d batches of %d samples in %d chunks on %s, %s, products by %s",
+        measured, batch_count, batch_size, len(chunks), describe_device(device), dtype, matmul.describe_products(device, dtype),
     )
     kernels = [kernels_for(module) for module in network if not isinstance(module, (nn.Linear, nn.Flatten))]
-    workspace = _Workspace(layers, kernels, chunk_batches, batch_size, device, dtype)
+    workspace = _Workspace(layers, chunk_batches, batch_size, device, dtype)
+    weights = _Weights.pack(layers, chunk_batches * batch_size)
     order = order.to(device)
     progress = Progress("gradient chunk", len(chunks), "samples")
     synchronise(device)
@@ -220,9 +269,10 @@ def measure_bias_gradients(
         for index, (first, last) in enumerate(chunks, start=1):
             sample_indices = order[boundaries[first] : boundaries[last]]
             size = int(boundaries[first + 1] - boundaries[first])
-            logits = _forward(layers, kernels, workspace, images, sample_indices)
-            delta = _logits_gradient(logits, labels[sample_indices], size)
-            _backward_chunk(layers, kernels, workspace, delta, last - first, size)
+            values = _forward(weights, kernels, workspace, images, sample_indices)
+            delta = _logits_gradient(values.logits, labels[sample_indices], size)
+            _backward_chunk(weights, kernels, workspace, values, delta, last - first, size)
+            del values, delta
 
             # One copy to the host per chunk.
             bias[:, first:last] = workspace.bias[:, : last - first].cpu().numpy()

@@ -4,6 +4,7 @@ import logging
 
 import torch
 
+from initlab.allocator import keep_freed_memory
 from initlab.atomic import atomic_path
 from initlab.checkpoints import load_checkpoint
 from initlab.data.prepared import load_prepared
@@ -31,6 +32,7 @@ def measure_gradients(
 ) -> None:
     """Measure the bias gradients of the checkpoint over the lab's training split and save them as .npz."""
     set_cpu_threads(cpu_threads)
+    keep_freed_memory()
     target = select_device(device, deterministic)
     dataset = load_prepared(images_path)
     network, description = load_checkpoint(checkpoint_path, target)

@@ -6,6 +6,7 @@ import logging
 
 import torch
 
+from initlab.allocator import keep_freed_memory
 from initlab.atomic import atomic_path
 from initlab.checkpoints import load_checkpoint, save_checkpoint
 from initlab.data.prepared import load_prepared
@@ -73,6 +74,7 @@ def train_network(
     diverged; its test results are null so that no ranking treats them as real.
     """
     set_cpu_threads(cpu_threads)
+    keep_freed_memory()
     target = select_device(device, deterministic)
     dataset = load_prepared(images_path)
     network, description = load_checkpoint(checkpoint_path, target)
