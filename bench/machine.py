@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import torch
 
+from initlab import matmul
 from initlab.devices import describe_device, synchronise
 
 logger = logging.getLogger("bench.machine")
@@ -41,28 +42,40 @@ def _measure_gflops(device: torch.device, product: Callable[[], torch.Tensor], f
     return flops * repeats / (time.perf_counter() - started) / 1e9
 
 
-def measure_matmul(device: torch.device, shape: tuple[int, int, int], repeats: int = 10) -> float:
-    """Return the float32 GFLOP/s of ``repeats`` products of (m x k) by (k x n) on ``device``, after one warm-up product."""
+def measure_matmul(device: torch.device, shape: tuple[int, int, int], library: str = "torch", repeats: int = 10) -> float:
+    """Return the float32 GFLOP/s of ``repeats`` products of (m x k) by (k x n) on ``device``, after one warm-up product.
+
+    ``library`` "torch" runs ``torch.matmul``, which is MKL's sgemm on x86-64 CPUs.
+    "onednn" runs oneDNN's product with the right operand stored as an (n x k)
+    weight, as nn.Linear stores it. It needs :func:`initlab.matmul.onednn_available`.
+    """
     m, k, n = shape
     left = torch.randn(m, k, device=device)
-    right = torch.randn(k, n, device=device)
-    return _measure_gflops(device, lambda: torch.matmul(left, right), 2 * m * k * n, repeats)
+    if library == "onednn":
+        weight = torch.randn(n, k, device=device)
+        product = lambda: torch.ops.mkldnn._linear_pointwise(left, weight, None, "none", [], "")  # noqa: E731
+    elif library == "torch":
+        right = torch.randn(k, n, device=device)
+        product = lambda: torch.matmul(left, right)  # noqa: E731
+    else:
+        raise ValueError(f"library must be 'torch' or 'onednn', not {library!r}")
+    return _measure_gflops(device, product, 2 * m * k * n, repeats)
 
 
 def measure_linear_forward(device: torch.device, batch: int, in_features: int, out_features: int, feature_major: bool, repeats: int = 20) -> float:
-    """Return the float32 GFLOP/s of a Linear layer's forward product on a batch, as ``repeats`` products after one warm-up.
+    """Return the float32 GFLOP/s of a Linear layer's forward product on a batch through initlab.matmul, as ``repeats`` products after one warm-up.
 
-    Row-major is nn.Linear's addmm(b, a, W^T) on a (batch, in) matrix. Feature-major
-    is addmm(b, W, a^T) on the same matrix, the layout of initlab's training step.
+    Row-major is nn.Linear's layout, a @ W^T + b on a (batch, in) matrix.
+    Feature-major is W @ a^T + b, the layout of initlab's training step.
     """
     inputs = torch.rand(batch, in_features, device=device)
     weight = torch.randn(out_features, in_features, device=device)
     bias = torch.randn(out_features, device=device)
     if feature_major:
         column_bias = bias.unsqueeze(1)
-        product = lambda: torch.addmm(column_bias, weight, inputs.t())  # noqa: E731
+        product = lambda: matmul.linear(weight, inputs).add_(column_bias)  # noqa: E731
     else:
-        product = lambda: torch.addmm(bias, inputs, weight.t())  # noqa: E731
+        product = lambda: matmul.linear(inputs, weight, bias)  # noqa: E731
     return _measure_gflops(device, product, 2 * batch * in_features * out_features, repeats)
 
 

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import torch
 
+from initlab import matmul
+from initlab.allocator import keep_freed_memory
 from initlab.data.prepared import PreparedDataset, load_prepared, split_training_set
 from initlab.data.synthetic import make_synthetic_arrays
 from initlab.devices import describe_device, select_device, synchronise
@@ -41,9 +43,10 @@ from study_run import StudyTiming, run_study
 
 logger = logging.getLogger("bench")
 
-# The first is the network's largest product (a chunk of 1000 samples through the
-# 3072->1000 layer) and sets the ceiling; the second is the 1000->1000 layers'.
-MATMUL_SHAPES = [(1000, 3072, 1000), (1000, 1000, 1000)]
+# The network's largest product, a chunk of 1000 samples through the 3072->1000 layer.
+# Its speed with the faster library, PyTorch's own or oneDNN, is the ceiling.
+MATMUL_SHAPE = (1000, 3072, 1000)
+MATMUL_LIBRARIES = {"matmul_torch_gflops": "torch", "matmul_onednn_gflops": "onednn"}
 # The training batch through the 3072->1000 layer, in both layouts: (batch, in features, out features).
 TRAINING_FORWARD_SHAPE = (128, 3072, 1000)
 # Follows each unreliable figure: one measured while other processes used more than
@@ -51,8 +54,8 @@ TRAINING_FORWARD_SHAPE = (128, 3072, 1000)
 UNRELIABLE_MARK = "*"
 # The measurements as the warning line names them.
 MEASUREMENT_NAMES = {
-    "matmul_gflops": "the matmul ceiling",
-    "matmul_square_gflops": "the 1000x1000 matmul",
+    "matmul_torch_gflops": "torch.matmul",
+    "matmul_onednn_gflops": "oneDNN's matmul",
     "forward_row_major_gflops": "the row-major batch-128 forward product",
     "forward_feature_major_gflops": "the feature-major batch-128 forward product",
     "lab_gradient": "the lab-style gradient pass",
@@ -146,8 +149,8 @@ def run_rounds(arguments, dataset: PreparedDataset, device: torch.device) -> tup
     labels = torch.from_numpy(dataset.labels)[split].to(device)
 
     steps = {
-        "matmul_gflops": lambda seed: statistics.median(measure_matmul(device, MATMUL_SHAPES[0]) for _ in range(3)),
-        "matmul_square_gflops": lambda seed: statistics.median(measure_matmul(device, MATMUL_SHAPES[1]) for _ in range(3)),
+        "matmul_torch_gflops": lambda seed: statistics.median(measure_matmul(device, MATMUL_SHAPE, "torch") for _ in range(3)),
+        "matmul_onednn_gflops": lambda seed: statistics.median(measure_matmul(device, MATMUL_SHAPE, "onednn") for _ in range(3)),
         "forward_row_major_gflops": lambda seed: statistics.median(
             measure_linear_forward(device, *TRAINING_FORWARD_SHAPE, feature_major=False) for _ in range(3)
         ),
@@ -159,6 +162,8 @@ def run_rounds(arguments, dataset: PreparedDataset, device: torch.device) -> tup
         "lab_training": lambda seed: time_lab_training_epoch(network, lab_images, train_indices, device, seed),
         "initlab_training": lambda seed: time_initlab_training_epoch(network, dataset, device, seed),
     }
+    if not (device.type == "cpu" and matmul.onednn_available()):
+        del steps["matmul_onednn_gflops"]
     results: dict[str, list[float]] = {name: [] for name in steps}
     other_load: dict[str, list[float]] = {name: [] for name in steps}
     for round_index in range(arguments.rounds):
@@ -176,6 +181,7 @@ def run_rounds(arguments, dataset: PreparedDataset, device: torch.device) -> tup
                 )
             else:
                 logger.info("round %d of %d: %s %.1f (other processes used %.0f %% of the CPUs)", round_index + 1, arguments.rounds, name, value, 100 * load)
+    results["matmul_gflops"] = [max(values) for values in zip(*(results[name] for name in MATMUL_LIBRARIES if name in results))]
     return results, other_load
 
 
@@ -192,6 +198,11 @@ def ceiling_shares(results: dict[str, list[float]], flops: dict[str, float]) -> 
         per_round = [rate * flops_per_sample / (ceiling * 1e9) for rate, ceiling in zip(results[name], results["matmul_gflops"])]
         shares[name] = statistics.median(per_round)
     return shares
+
+
+def ceiling_loaded(loaded: dict[str, float]) -> bool:
+    """Return whether either matmul measurement behind the ceiling ran under other processes' load."""
+    return any(name in loaded for name in MATMUL_LIBRARIES)
 
 
 def find_loaded(other_load: dict[str, list[float]]) -> dict[str, float]:
@@ -242,19 +253,23 @@ def print_kernel_table(arguments, data_description, device, flops, results, othe
     gradient_speedup = statistics.median(initlab / lab for initlab, lab in zip(results["initlab_gradient"], results["lab_gradient"]))
     training_speedup = statistics.median(initlab / lab for initlab, lab in zip(results["initlab_training"], results["lab_training"]))
     ceiling_range = f"{min(results['matmul_gflops']):.1f}-{max(results['matmul_gflops']):.1f}"
-    big, square = MATMUL_SHAPES
+    m, k, n = MATMUL_SHAPE
+    if "matmul_onednn_gflops" in median:
+        onednn = f"{median['matmul_onednn_gflops']:.1f} GFLOP/s{mark_if('matmul_onednn_gflops' in loaded)}"
+    else:
+        onednn = "not used on this device"
     rounds = f"{arguments.rounds} round" if arguments.rounds == 1 else f"{arguments.rounds} rounds"
 
     print()
     print(f"machine: {describe_machine(device)}")
     print(f"data: {data_description}")
     print(f"network: {arguments.activation}, {rounds}, medians shown with the range over rounds")
-    print(f"float32 matmul ceiling, {big[0]}x{big[1]} @ {big[1]}x{big[2]}: {median['matmul_gflops']:.1f} GFLOP/s{mark_if('matmul_gflops' in loaded)} ({ceiling_range}); "
-          f"{square[0]}x{square[1]} @ {square[1]}x{square[2]}: {median['matmul_square_gflops']:.1f} GFLOP/s{mark_if('matmul_square_gflops' in loaded)}")
+    print(f"float32 matmul, {m}x{k} @ {k}x{n}: torch.matmul {median['matmul_torch_gflops']:.1f} GFLOP/s{mark_if('matmul_torch_gflops' in loaded)}; "
+          f"oneDNN {onednn}; ceiling, the faster per round, {median['matmul_gflops']:.1f} GFLOP/s{mark_if(ceiling_loaded(loaded))} ({ceiling_range})")
     batch, in_features, out_features = TRAINING_FORWARD_SHAPE
     row_mark = mark_if("forward_row_major_gflops" in loaded)
     feature_mark = mark_if("forward_feature_major_gflops" in loaded)
-    print(f"batch-{batch} forward product of the {in_features}->{out_features} layer: row-major a @ W^T (nn.Linear, the lab) "
+    print(f"batch-{batch} forward product of the {in_features}->{out_features} layer through initlab.matmul: row-major a @ W^T (nn.Linear's layout) "
           f"{median['forward_row_major_gflops']:.1f} GFLOP/s{row_mark}; feature-major W @ a^T (initlab's training) "
           f"{median['forward_feature_major_gflops']:.1f} GFLOP/s{feature_mark}")
     print(f"FLOPs per sample: gradient pass (forward + back-propagation to the layer outputs) {flops['gradient_pass'] / 1e6:.1f} M; "
@@ -274,7 +289,7 @@ def print_kernel_table(arguments, data_description, device, flops, results, othe
         value_range = f"{min(values):.0f}-{max(values):.0f}"
         load = 100 * max(other_load[name])
         rate_mark = mark_if(name in loaded)
-        share_mark = mark_if(name in loaded or "matmul_gflops" in loaded or shares[name] > 1.0)
+        share_mark = mark_if(name in loaded or ceiling_loaded(loaded) or shares[name] > 1.0)
         print(f"{label:<32} {median[name]:>10.0f}{rate_mark:1} {value_range:>15} {flops_per_sample / 1e6:>13.1f} "
               f"{100 * shares[name]:>13.1f}%{share_mark:1} {load:>14.0f}%")
     print("(max other load: the largest share of the machine's CPUs that other processes used during one round of the measurement)")
@@ -328,8 +343,10 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
     logging.getLogger("initlab").setLevel(logging.WARNING)
 
-    # The workflow's jobs use these settings: CUDA when present, deterministic algorithms.
+    # The workflow's jobs use these settings: CUDA when present, deterministic algorithms,
+    # and malloc keeping freed memory (for the lab-style loops as well).
     device = select_device("auto", deterministic=True)
+    keep_freed_memory()
     logger.info("device: %s", describe_device(device))
 
     # The study runs first, while this process is small: the kernel's peak RSS of a

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from initlab import matmul
 from initlab.data.prepared import save_prepared, split_training_set
 from initlab.data.synthetic import make_synthetic_arrays
 
@@ -207,8 +208,9 @@ def test_idle_wait_silent_when_idle(monkeypatch, caplog):
 def made_up_measurements(initlab_gradient_load: float, ceiling: float = 200.0):
     """Return (results, other load) of two rounds where only initlab's gradient pass ran under ``initlab_gradient_load``."""
     rates = {
+        "matmul_torch_gflops": 0.5 * ceiling,
+        "matmul_onednn_gflops": ceiling,
         "matmul_gflops": ceiling,
-        "matmul_square_gflops": 210.0,
         "forward_row_major_gflops": 170.0,
         "forward_feature_major_gflops": 200.0,
         "lab_gradient": 1_300.0,
@@ -217,7 +219,7 @@ def made_up_measurements(initlab_gradient_load: float, ceiling: float = 200.0):
         "initlab_training": 4_200.0,
     }
     results = {name: [rate, rate] for name, rate in rates.items()}
-    other_load = {name: [0.01, 0.02] for name in rates}
+    other_load = {name: [0.01, 0.02] for name in rates if name != "matmul_gflops"}
     other_load["initlab_gradient"] = [0.03, initlab_gradient_load]
     return results, other_load
 
@@ -263,8 +265,41 @@ def test_table_shows_both_forward_layouts(capsys):
     lines = print_tables(capsys, *made_up_measurements(initlab_gradient_load=0.0))
 
     layouts = row(lines, "batch-128 forward product")
-    assert "row-major a @ W^T (nn.Linear, the lab) 170.0 GFLOP/s;" in layouts
+    assert "row-major a @ W^T (nn.Linear's layout) 170.0 GFLOP/s;" in layouts
     assert "feature-major W @ a^T (initlab's training) 200.0 GFLOP/s" in layouts
+
+
+def test_table_shows_both_matmul_libraries(capsys):
+    lines = print_tables(capsys, *made_up_measurements(initlab_gradient_load=0.0, ceiling=400.0))
+
+    ceiling = row(lines, "float32 matmul, 1000x3072 @ 3072x1000")
+    assert "torch.matmul 200.0 GFLOP/s;" in ceiling
+    assert "oneDNN 400.0 GFLOP/s;" in ceiling
+    assert ceiling.endswith("ceiling, the faster per round, 400.0 GFLOP/s (400.0-400.0)")
+
+
+def test_table_marks_shares_when_matmul_loaded(capsys):
+    results, other_load = made_up_measurements(initlab_gradient_load=0.0)
+    other_load["matmul_torch_gflops"] = [0.01, 0.40]
+
+    lines = print_tables(capsys, results, other_load)
+
+    assert "torch.matmul 100.0 GFLOP/s*;" in row(lines, "float32 matmul")
+    assert row(lines, "float32 matmul").endswith("200.0 GFLOP/s* (200.0-200.0)")
+    assert "%*" in row(lines, "gradient pass, initlab")
+
+
+@pytest.mark.parametrize("library", ["torch", "onednn"])
+def test_matmul_libraries_measure(library):
+    if library == "onednn" and not matmul.onednn_available():
+        pytest.skip("this PyTorch build has no oneDNN products on this CPU")
+
+    assert machine.measure_matmul(run_benchmark.torch.device("cpu"), (8, 16, 4), library, repeats=2) > 0
+
+
+def test_matmul_rejects_unknown_library():
+    with pytest.raises(ValueError, match="library must be 'torch' or 'onednn', not 'blas'"):
+        machine.measure_matmul(run_benchmark.torch.device("cpu"), (8, 16, 4), "blas", repeats=2)
 
 
 def test_linear_forward_layouts_measure():
@@ -305,7 +340,7 @@ def test_loaded_run_warns_before_last_line(capsys, monkeypatch, no_default_prepa
     assert "network: tanh, 1 round, medians shown with the range over rounds" in lines
     assert lines[-2].startswith("warning: the figures marked * are unreliable. Other processes used up to")
     assert (
-        "during the matmul ceiling, the 1000x1000 matmul, the row-major batch-128 forward product, "
+        "during torch.matmul, oneDNN's matmul, the row-major batch-128 forward product, "
         "the feature-major batch-128 forward product, the lab-style gradient pass"
     ) in lines[-2]
     speedup, gradient, training, minutes = lines[-1].split(" ")
