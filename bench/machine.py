@@ -65,8 +65,8 @@ def measure_matmul(device: torch.device, shape: tuple[int, int, int], library: s
 def measure_linear_forward(device: torch.device, batch: int, in_features: int, out_features: int, feature_major: bool, repeats: int = 20) -> float:
     """Return the float32 GFLOP/s of a Linear layer's forward product on a batch through initlab.matmul, as ``repeats`` products after one warm-up.
 
-    Row-major is nn.Linear's layout, a @ W^T + b on a (batch, in) matrix.
-    Feature-major is W @ a^T + b, the layout of initlab's training step.
+    Row-major is nn.Linear's layout, a @ W^T + b on a (batch, in) matrix, which
+    initlab's training step uses. Feature-major is W @ a^T + b.
     """
     inputs = torch.rand(batch, in_features, device=device)
     weight = torch.randn(out_features, in_features, device=device)

@@ -269,8 +269,8 @@ def print_kernel_table(arguments, data_description, device, flops, results, othe
     batch, in_features, out_features = TRAINING_FORWARD_SHAPE
     row_mark = mark_if("forward_row_major_gflops" in loaded)
     feature_mark = mark_if("forward_feature_major_gflops" in loaded)
-    print(f"batch-{batch} forward product of the {in_features}->{out_features} layer through initlab.matmul: row-major a @ W^T (nn.Linear's layout) "
-          f"{median['forward_row_major_gflops']:.1f} GFLOP/s{row_mark}; feature-major W @ a^T (initlab's training) "
+    print(f"batch-{batch} forward product of the {in_features}->{out_features} layer through initlab.matmul: row-major a @ W^T (nn.Linear's and initlab's training) "
+          f"{median['forward_row_major_gflops']:.1f} GFLOP/s{row_mark}; feature-major W @ a^T "
           f"{median['forward_feature_major_gflops']:.1f} GFLOP/s{feature_mark}")
     print(f"FLOPs per sample: gradient pass (forward + back-propagation to the layer outputs) {flops['gradient_pass'] / 1e6:.1f} M; "
           f"forward + full backward (training, lab-style gradient loop) {flops['full_backward_pass'] / 1e6:.1f} M")

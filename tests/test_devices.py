@@ -31,3 +31,12 @@ def test_cpu_is_always_allowed(monkeypatch):
     monkeypatch.setenv("SLURM_JOB_ID", "17")
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
     assert select_device("cpu").type == "cpu"
+
+
+def test_deterministic_skips_nan_fill(monkeypatch):
+    monkeypatch.setattr(torch.utils.deterministic, "fill_uninitialized_memory", True)
+
+    select_device("cpu", deterministic=True)
+
+    assert torch.are_deterministic_algorithms_enabled()
+    assert torch.utils.deterministic.fill_uninitialized_memory is False

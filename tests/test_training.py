@@ -107,13 +107,15 @@ def test_default_learning_rate_is_poutyne_sgd():
     assert config["training"]["batch_size"] == 128
 
 
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
 @pytest.mark.parametrize("products", ["default", "pytorch"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_fused_step_equals_torch_sgd(dtype, products, monkeypatch):
-    # "default" runs oneDNN's float32 products where this machine has them; "pytorch" forces PyTorch's own, as on a GPU.
+def test_fused_step_equals_torch_sgd(dtype, products, activation, monkeypatch):
+    # "default" runs oneDNN's float32 products, with tanh fused, where this machine has them;
+    # "pytorch" forces PyTorch's own, as on a GPU.
     if products == "pytorch":
         monkeypatch.setattr(matmul, "onednn_available", lambda: False)
-    network = make_network("tanh").to(dtype)
+    network = make_network(activation).to(dtype)
     reference = copy.deepcopy(network)
     generator = torch.Generator().manual_seed(4)
     inputs = torch.rand(BATCH_SIZE, int(np.prod(IMAGE_SHAPE)), generator=generator, dtype=dtype)
@@ -124,9 +126,9 @@ def test_fused_step_equals_torch_sgd(dtype, products, monkeypatch):
     functional.cross_entropy(reference(inputs), labels).backward()
     optimizer.step()
 
-    # They differ in rounding only: the libraries and the summation order on feature-major activations.
+    # They differ in rounding only: the libraries and the summation order of the products and the bias gradient.
     tolerance = {torch.float32: 1e-6, torch.float64: 1e-14}[dtype]
-    for fused, stepped, initial in zip(network.parameters(), reference.parameters(), make_network("tanh").to(dtype).parameters()):
+    for fused, stepped, initial in zip(network.parameters(), reference.parameters(), make_network(activation).to(dtype).parameters()):
         assert not torch.equal(fused, initial)
         torch.testing.assert_close(fused, stepped, rtol=tolerance, atol=tolerance * float(initial.detach().abs().max()))
         assert fused.grad is None
@@ -170,8 +172,20 @@ def test_fused_step_rejects_special_linear(case, change, message):
 def test_fused_step_rejects_non_elementwise_module():
     network = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1), nn.Linear(3, 2))
 
-    with pytest.raises(ValueError, match="Softmax is not elementwise"):
+    with pytest.raises(ValueError, match="Softmax cannot take the fused SGD step"):
         forward_with_sgd_step(network, torch.zeros(2, 4), 0.01)
+
+
+def test_tanh_with_hook_runs_as_module():
+    network = make_network("tanh")
+    seen_shapes = []
+    tanh = next(module for module in network if isinstance(module, nn.Tanh))
+    tanh.register_forward_hook(lambda module, inputs, output: seen_shapes.append(tuple(output.shape)))
+
+    forward_with_sgd_step(network, torch.zeros(3, int(np.prod(IMAGE_SHAPE))), 0.01)
+
+    assert len(seen_shapes) == 1
+    assert seen_shapes[0][0] == 3
 
 
 def test_fused_step_rejects_image_shaped_inputs():

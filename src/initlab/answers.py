@@ -22,7 +22,7 @@ answer.
 import dataclasses
 import math
 
-from initlab.model import CLASSES
+from initlab.labels import CLASSES
 from initlab.report import (
     counted,
     finite,

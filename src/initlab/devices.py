@@ -20,7 +20,8 @@ def select_device(requested: str, deterministic: bool = True) -> torch.device:
     CUDA_VISIBLE_DEVICES set), where it fails like "cuda".
     float32 matrix products keep full precision (no TF32). With ``deterministic``,
     PyTorch's deterministic algorithms are required, which on CUDA also needs
-    cuBLAS's fixed workspace (CUBLAS_WORKSPACE_CONFIG=:4096:8).
+    cuBLAS's fixed workspace (CUBLAS_WORKSPACE_CONFIG=:4096:8), and new tensors
+    are not filled with NaN.
     """
     if requested == "auto" and gpu_allocated_by_slurm() and not torch.cuda.is_available():
         requested = "cuda"
@@ -39,6 +40,10 @@ def select_device(requested: str, deterministic: bool = True) -> torch.device:
     if deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.use_deterministic_algorithms(True)
+        # PyTorch then fills every new tensor with NaN, so that a read of uninitialized memory shows.
+        # initlab writes every value before reading it, and tests/test_determinism.py compares whole
+        # runs bit for bit, so the fill goes: it cost 2 to 3 % of a gradient pass (docs/benchmarks.md).
+        torch.utils.deterministic.fill_uninitialized_memory = False
     return device
 
 

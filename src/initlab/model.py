@@ -2,6 +2,8 @@
 
 from torch import nn
 
+from initlab.labels import CLASSES
+
 # Activation modules by their config name. Leaky ReLU keeps PyTorch's default slope (0.01).
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "tanh": nn.Tanh,
@@ -12,8 +14,6 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "gelu": nn.GELU,
     "sigmoid": nn.Sigmoid,
 }
-
-CLASSES = 10
 
 
 def build_network(in_features: int, activation: str, hidden_layers: int = 5, width: int = 1000) -> nn.Sequential:

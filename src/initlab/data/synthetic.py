@@ -3,7 +3,7 @@
 import numpy as np
 
 from initlab.data.cifar10 import IMAGE_SHAPE
-from initlab.model import CLASSES
+from initlab.labels import CLASSES
 
 
 def make_synthetic_arrays(
