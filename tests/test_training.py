@@ -281,3 +281,11 @@ def test_planted_nan_in_first_epoch_keeps_initial_weights():
     assert result.history == []
     for name, tensor in network.state_dict().items():
         torch.testing.assert_close(tensor, initial[name], rtol=0, atol=0)
+
+
+def test_training_logs_product_library(caplog):
+    with caplog.at_level("INFO", logger="initlab.training"):
+        train(make_network(), make_dataset(), CPU, epochs=1, batch_size=BATCH_SIZE, learning_rate=0.01, seed=0)
+
+    expected = "oneDNN" if matmul.onednn_available() else "PyTorch's matmul"
+    assert any(f"products by {expected}" in record.getMessage() for record in caplog.records)

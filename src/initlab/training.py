@@ -19,6 +19,7 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from initlab import matmul
 from initlab.data.prepared import PreparedDataset
 from initlab.devices import describe_device, synchronise
 from initlab.fused_sgd import forward_with_sgd_step
@@ -115,8 +116,8 @@ def train(
     samples = 0
     training_seconds = 0.0
     logger.info(
-        "training on %s: %d epochs of %d samples in batches of %d, SGD lr=%g",
-        describe_device(device), epochs, len(train_images), batch_size, learning_rate,
+        "training on %s: %d epochs of %d samples in batches of %d, SGD lr=%g, products by %s",
+        describe_device(device), epochs, len(train_images), batch_size, learning_rate, matmul.describe_products(device, torch.float32),
     )
     for epoch in range(1, epochs + 1):
         last_finished_state = copy.deepcopy(network.state_dict())
