@@ -162,7 +162,7 @@ def run_rounds(arguments, dataset: PreparedDataset, device: torch.device) -> tup
         "lab_training": lambda seed: time_lab_training_epoch(network, lab_images, train_indices, device, seed),
         "initlab_training": lambda seed: time_initlab_training_epoch(network, dataset, device, seed),
     }
-    if not (device.type == "cpu" and matmul.onednn_available()):
+    if not matmul.runs_on_onednn(device, torch.float32):
         del steps["matmul_onednn_gflops"]
     results: dict[str, list[float]] = {name: [] for name in steps}
     other_load: dict[str, list[float]] = {name: [] for name in steps}

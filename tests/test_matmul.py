@@ -96,6 +96,7 @@ def test_float64_uses_pytorch_products():
     assert torch.equal(matmul.linear(inputs, weight, bias), functional.linear(inputs, weight, bias))
     assert torch.equal(matmul.linear_tanh(inputs, weight, bias), torch.tanh(functional.linear(inputs, weight, bias)))
     assert matmul.describe_products(torch.device("cpu"), torch.float64) == "PyTorch's matmul"
+    assert not matmul.runs_on_onednn(torch.device("cpu"), torch.float64)
 
 
 def test_without_onednn_float32_uses_pytorch_products(monkeypatch):
@@ -107,3 +108,4 @@ def test_without_onednn_float32_uses_pytorch_products(monkeypatch):
     assert torch.equal(matmul.linear(inputs, weight, bias), functional.linear(inputs, weight, bias))
     assert torch.equal(matmul.linear(inputs, weight.t().t()), inputs @ weight.T)
     assert matmul.describe_products(torch.device("cpu"), torch.float32) == "PyTorch's matmul"
+    assert not matmul.runs_on_onednn(torch.device("cpu"), torch.float32)

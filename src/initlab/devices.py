@@ -42,7 +42,7 @@ def select_device(requested: str, deterministic: bool = True) -> torch.device:
         torch.use_deterministic_algorithms(True)
         # PyTorch then fills every new tensor with NaN, so that a read of uninitialized memory shows.
         # initlab writes every value before reading it, and tests/test_determinism.py compares whole
-        # runs bit for bit, so the fill goes: it cost 2 to 3 % of a gradient pass (docs/benchmarks.md).
+        # runs bit for bit, so the fill is turned off. It cost 2 to 3 % of a gradient pass (docs/benchmarks.md).
         torch.utils.deterministic.fill_uninitialized_memory = False
     return device
 

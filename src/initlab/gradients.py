@@ -91,7 +91,7 @@ class _Workspace:
         self.bias = torch.empty(measured, chunk_batches, width, dtype=dtype, device=device)
         self.weight_sum = torch.empty(measured, chunk_batches, dtype=dtype, device=device)
         self.weight_squares = torch.empty(measured, chunk_batches, dtype=dtype, device=device)
-        # Gram matrices of each batch's deltas and layer inputs; writing them into reused buffers saved 20 % of the products' time.
+        # Gram matrices of each batch's deltas and layer inputs. Writing them into reused buffers made those products 20 % faster.
         self.gram_delta = torch.empty(chunk_batches, batch_size, batch_size, dtype=dtype, device=device)
         self.gram_input = torch.empty(chunk_batches, batch_size, batch_size, dtype=dtype, device=device)
         # Per layer: sum and sum of squares of the activations (float64), and their count of exact zeros.
@@ -131,7 +131,7 @@ class _Weights:
 
 
 def _hidden_layer(weight: torch.Tensor, bias: torch.Tensor, kernels: ActivationKernels, inputs: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor]:
-    """Return the (pre-activation or None, activation) of one hidden layer, with nn.Linear's product and the module's kernel."""
+    """Return the (pre-activation or None, activation) of one hidden layer, with initlab.matmul's product and the module's kernel."""
     if kernels.is_tanh and matmul.uses_onednn(inputs):
         return None, matmul.linear_tanh(inputs, weight, bias)
     pre_activation = matmul.linear(inputs, weight, bias)

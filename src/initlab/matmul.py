@@ -35,25 +35,28 @@ def onednn_available() -> bool:
     )
 
 
+def runs_on_onednn(device: torch.device, dtype: torch.dtype) -> bool:
+    """Return whether products of ``dtype`` on ``device`` run through oneDNN: float32 on the CPU, when available."""
+    return device.type == "cpu" and dtype == torch.float32 and onednn_available()
+
+
 def uses_onednn(tensor: torch.Tensor) -> bool:
-    """Return whether products with ``tensor`` as an operand run through oneDNN: float32 on the CPU, when available."""
-    return tensor.device.type == "cpu" and tensor.dtype == torch.float32 and onednn_available()
+    """Return whether products with ``tensor`` as an operand run through oneDNN."""
+    return runs_on_onednn(tensor.device, tensor.dtype)
 
 
 def describe_products(device: torch.device, dtype: torch.dtype) -> str:
     """Return which library computes the matrix products for ``dtype`` on ``device``, for logs."""
-    if device.type == "cpu" and dtype == torch.float32 and onednn_available():
-        return "oneDNN"
-    return "PyTorch's matmul"
+    return "oneDNN" if runs_on_onednn(device, dtype) else "PyTorch's matmul"
 
 
 def pack_weight(weight: torch.Tensor, rows: int) -> torch.Tensor:
     """Return a copy of ``weight`` in oneDNN's blocked layout for products with ``rows``-row inputs, or ``weight`` itself where oneDNN does not run.
 
-    A packed weight spares :func:`linear` the reordering of the weight at every call
-    (about 6 % of a 1,040 x 1,000 x 1,000 product on the machine of docs/benchmarks.md)
-    and gives bitwise the same products for inputs of more than one row. It is a
-    copy, so it does not follow later changes of ``weight``.
+    A packed weight spares :func:`linear` the reordering of the weight at every call,
+    about 6 % of a 1,040 x 1,000 x 1,000 product on the machine of docs/benchmarks.md.
+    Its products are bitwise those of the plain weight for inputs of more than one
+    row. It is a copy, so it does not follow later changes of ``weight``.
     """
     if uses_onednn(weight):
         return torch.ops.mkldnn._reorder_linear_weight(weight.contiguous(), rows)

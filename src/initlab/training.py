@@ -2,8 +2,8 @@
 
 Poutyne's optimizer string 'sgd' builds ``torch.optim.SGD`` with lr=0.01 and no
 momentum (poutyne/framework/optimizers.py, Poutyne 1.19). The same update is taken
-here inside the backward pass, on feature-major activations (:mod:`initlab.fused_sgd`),
-which stores no weight gradients. Poutyne's epoch ``loss`` and ``acc`` are the
+here inside the backward pass (:mod:`initlab.fused_sgd`), which stores no weight
+gradients. Poutyne's epoch ``loss`` and ``acc`` are the
 means of the per-batch values weighted by batch size. Each batch's values are
 measured before its SGD step. ``val_loss`` and ``val_acc`` are computed at the
 epoch's end. Accuracy is in percent.
